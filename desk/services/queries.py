@@ -1,0 +1,203 @@
+"""Read queries for request pages and lists. Each list declares its eager loading here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from desk.extensions import db
+from desk.models import (
+    OPEN_STATUSES,
+    Department,
+    Event,
+    Priority,
+    RequestType,
+    ServiceRequest,
+    Status,
+    User,
+)
+from desk.services import policy
+
+
+def request_or_404(user: User, key: str) -> ServiceRequest:
+    """The request with this key if the user may see it; otherwise 404, never 403."""
+    req = db.session.scalar(
+        select(ServiceRequest)
+        .where(ServiceRequest.key == key.upper())
+        .options(
+            joinedload(ServiceRequest.requester),
+            joinedload(ServiceRequest.assignee),
+            joinedload(ServiceRequest.department),
+            joinedload(ServiceRequest.type),
+            selectinload(ServiceRequest.holdings),
+            selectinload(ServiceRequest.watchers),
+        )
+    )
+    if req is None or not policy.can_view(user, req):
+        abort(404)
+    return req
+
+
+def timeline(user: User, req: ServiceRequest) -> list[Event]:
+    """The request's history as this user may see it (internal notes only for the provider side)."""
+    query = select(Event).where(Event.request_id == req.id).options(joinedload(Event.actor)).order_by(Event.id)
+    if not policy.can_see_internal_notes(user, req):
+        query = query.where(Event.internal.is_(False))
+    return list(db.session.scalars(query))
+
+
+def _list_options(query: Select) -> Select:
+    # Everything a list row shows, loaded with the page: no query per row.
+    return query.options(
+        joinedload(ServiceRequest.department),
+        joinedload(ServiceRequest.assignee),
+        joinedload(ServiceRequest.type),
+        joinedload(ServiceRequest.requester),
+    )
+
+
+def my_requests(user: User, *, scope: str = "open", page: int = 1, per_page: int = 25):
+    """Requests the user filed (and, with scope 'watching', the ones they follow)."""
+    query = select(ServiceRequest).where(ServiceRequest.requester_id == user.id)
+    if scope == "watching":
+        from desk.models import Watcher
+
+        query = select(ServiceRequest).join(Watcher).where(
+            Watcher.user_id == user.id, ServiceRequest.confidential.is_(False)
+        )
+    elif scope == "open":
+        query = query.where(ServiceRequest.status.in_(OPEN_STATUSES | {Status.RESOLVED}))
+    query = _list_options(query).order_by(ServiceRequest.updated_at.desc(), ServiceRequest.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+@dataclass
+class QueueFilters:
+    """The queue's filters, parsed from the query string so a view can be shared by URL."""
+
+    status: str = "open"  # "open", "all", or a Status value
+    assignee: str = ""  # "", "mine", "unassigned", or a user id
+    type_id: int | None = None
+    priority: str = ""
+    q: str = ""
+    sort: str = "oldest"  # "oldest", "newest", "updated"
+    page: int = 1
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilters:
+        f = cls()
+        f.status = args.get("status", "open")
+        if f.status not in {"open", "all", *(s.value for s in Status)}:
+            f.status = "open"
+        f.assignee = args.get("assignee", "")
+        f.type_id = args.get("type", type=int)
+        f.priority = args.get("priority", "") if args.get("priority", "") in {p.value for p in Priority} else ""
+        f.q = args.get("q", "").strip()[:200]
+        f.sort = args.get("sort", "oldest") if args.get("sort") in {"oldest", "newest", "updated"} else "oldest"
+        f.page = max(args.get("page", 1, type=int), 1)
+        return f
+
+    def as_args(self) -> dict:
+        args = {"status": self.status, "assignee": self.assignee, "type": self.type_id,
+                "priority": self.priority, "q": self.q, "sort": self.sort}
+        return {k: v for k, v in args.items() if v not in ("", None)}
+
+
+def queue(user: User, department: Department, filters: QueueFilters, *, per_page: int = 25):
+    r = ServiceRequest
+    query = select(r).where(r.department_id == department.id)
+    if filters.status == "open":
+        query = query.where(r.status.in_(OPEN_STATUSES))
+    elif filters.status != "all":
+        query = query.where(r.status == Status(filters.status))
+    if filters.assignee == "mine":
+        query = query.where(r.assignee_id == user.id)
+    elif filters.assignee == "unassigned":
+        query = query.where(r.assignee_id.is_(None))
+    elif filters.assignee.isdigit():
+        query = query.where(r.assignee_id == int(filters.assignee))
+    if filters.type_id:
+        query = query.where(r.type_id == filters.type_id)
+    if filters.priority:
+        query = query.where(r.priority == Priority(filters.priority))
+    if filters.q:
+        query = query.where(_text_match(filters.q))
+    order = {
+        "oldest": (r.created_at.asc(), r.id.asc()),
+        "newest": (r.created_at.desc(), r.id.desc()),
+        "updated": (r.updated_at.desc(), r.id.desc()),
+    }[filters.sort]
+    query = _list_options(query).order_by(*order)
+    return db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+
+
+def _text_match(text: str):
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        ServiceRequest.key == text.upper(),
+        ServiceRequest.title.ilike(pattern, escape="\\"),
+        ServiceRequest.body.ilike(pattern, escape="\\"),
+    )
+
+
+def department_agents(department_id: int) -> list[User]:
+    from desk.models import Role
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.department_id == department_id, User.role.in_([Role.AGENT, Role.HEAD]), User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def live_types(department_id: int) -> list[RequestType]:
+    return list(
+        db.session.scalars(
+            select(RequestType)
+            .where(RequestType.department_id == department_id, RequestType.archived_at.is_(None))
+            .order_by(RequestType.name)
+        )
+    )
+
+
+def providing_departments() -> list[Department]:
+    """Departments that take requests and have at least one live request type."""
+    has_types = select(RequestType.department_id).where(RequestType.archived_at.is_(None))
+    return list(
+        db.session.scalars(
+            select(Department)
+            .where(Department.takes_requests.is_(True), Department.id.in_(has_types))
+            .order_by(Department.name)
+        )
+    )
+
+
+def transfer_targets(req: ServiceRequest) -> list[RequestType]:
+    """Live request types of the other departments, grouped by department in the form."""
+    return list(
+        db.session.scalars(
+            select(RequestType)
+            .join(Department)
+            .where(
+                RequestType.archived_at.is_(None),
+                Department.takes_requests.is_(True),
+                Department.id != req.department_id,
+            )
+            .options(joinedload(RequestType.department))
+            .order_by(Department.name, RequestType.name)
+        )
+    )
+
+
+def open_count(department_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(ServiceRequest).where(
+            ServiceRequest.department_id == department_id, ServiceRequest.status.in_(OPEN_STATUSES)
+        )
+    )

@@ -1,0 +1,194 @@
+"""POST actions on one request. Each: load (404 if not visible), authorize,
+validate, call the workflow, commit once, then show the page or its fragment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from desk.extensions import db
+from desk.forms import VersionedForm
+from desk.forms.requests import (
+    AssignForm,
+    NoteForm,
+    OptionalReasonForm,
+    PriorityForm,
+    ReasonForm,
+    ReplyForm,
+    StatusForm,
+    TransferForm,
+    WatcherForm,
+)
+from desk.models import Priority, RequestType, ServiceRequest, Status, User
+from desk.services import policy, queries, workflow
+from desk.services.workflow import WorkflowError
+from desk.views.request_page import build_forms, form_choices, render_request_page
+from desk.web import is_htmx
+
+bp = Blueprint("actions", __name__, url_prefix="/requests/<key>")
+
+
+def _perform(req: ServiceRequest, name: str, form: FlaskForm, change: Callable[[], object], done: str):
+    """Validate ``form``, apply ``change``, commit; on failure show the form again, losing nothing."""
+    fresh = build_forms(req).get(name)
+    if fresh is not None:
+        form_choices(fresh, form)
+    if not form.validate_on_submit():
+        return render_request_page(req, status=422, **{name: form})
+    try:
+        change()
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        return render_request_page(_reload(req), status=409, error=str(error), **{name: form})
+    except StaleDataError:
+        # Another person's change landed between our read and our write.
+        db.session.rollback()
+        req = _reload(req)
+        who = f" ({req.assignee.name} has it now)" if req.assignee else ""
+        return render_request_page(
+            req, status=409, error=f"{req.key} was changed by someone else just now{who}. Nothing was saved."
+        )
+    if is_htmx():
+        return render_request_page(_reload(req), error=None)
+    flash(done.format(key=req.key), "success")
+    return redirect(url_for("requests.show", key=req.key), code=303)
+
+
+def _reload(req: ServiceRequest) -> ServiceRequest:
+    db.session.expire_all()
+    return queries.request_or_404(current_user, req.key)
+
+
+def _visible(key: str) -> ServiceRequest:
+    return queries.request_or_404(current_user, key)
+
+
+def _allowed(condition: bool) -> None:
+    if not condition:
+        abort(403)
+
+
+@bp.post("/reply")
+@login_required
+def reply(key):
+    req = _visible(key)
+    _allowed(policy.can_reply(current_user, req))
+    form = ReplyForm()
+    return _perform(req, "reply", form, lambda: workflow.reply(current_user, req, form.body.data), "Reply sent.")
+
+
+@bp.post("/note")
+@login_required
+def note(key):
+    req = _visible(key)
+    _allowed(policy.can_work(current_user, req))
+    form = NoteForm()
+    return _perform(req, "note", form, lambda: workflow.add_note(current_user, req, form.body.data), "Note added.")
+
+
+@bp.post("/take")
+@login_required
+def take(key):
+    req = _visible(key)
+    _allowed(policy.can_work(current_user, req))
+    form = VersionedForm()
+    return _perform(
+        req, "take", form, lambda: workflow.take(current_user, req, version=form.version.data), "You took {key}."
+    )
+
+
+@bp.post("/assign")
+@login_required
+def assign(key):
+    req = _visible(key)
+    _allowed(policy.can_work(current_user, req))
+    form = AssignForm()
+
+    def change():
+        assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+        workflow.assign(current_user, req, assignee, version=form.version.data)
+
+    return _perform(req, "assign", form, change, "Assignment saved.")
+
+
+@bp.post("/status")
+@login_required
+def status(key):
+    req = _visible(key)
+    _allowed(policy.can_work(current_user, req))
+    form = StatusForm()
+    change = lambda: workflow.change_status(  # noqa: E731
+        current_user, req, Status(form.status.data), reason=form.reason.data or "", version=form.version.data
+    )
+    return _perform(req, "status", form, change, "Status changed.")
+
+
+@bp.post("/priority")
+@login_required
+def priority(key):
+    req = _visible(key)
+    _allowed(policy.can_work(current_user, req))
+    form = PriorityForm()
+    change = lambda: workflow.set_priority(  # noqa: E731
+        current_user, req, Priority(form.priority.data), version=form.version.data
+    )
+    return _perform(req, "priority", form, change, "Priority changed.")
+
+
+@bp.post("/transfer")
+@login_required
+def transfer(key):
+    req = _visible(key)
+    _allowed(policy.can_work(current_user, req))
+    form = TransferForm()
+
+    def change():
+        to_type = db.session.get(RequestType, form.type.data)
+        if to_type is None:
+            raise WorkflowError("Choose where the request goes.")
+        workflow.transfer(current_user, req, to_type, reason=form.reason.data, version=form.version.data)
+
+    return _perform(req, "transfer", form, change, "{key} was handed over.")
+
+
+@bp.post("/cancel")
+@login_required
+def cancel(key):
+    req = _visible(key)
+    _allowed(policy.is_requester(current_user, req))
+    form = OptionalReasonForm()
+    change = lambda: workflow.cancel(current_user, req, reason=form.reason.data or "", version=form.version.data)  # noqa: E731
+    return _perform(req, "cancel", form, change, "{key} is cancelled.")
+
+
+@bp.post("/reopen")
+@login_required
+def reopen(key):
+    req = _visible(key)
+    _allowed(policy.is_requester(current_user, req))
+    form = ReasonForm()
+    change = lambda: workflow.reopen(current_user, req, reason=form.reason.data, version=form.version.data)  # noqa: E731
+    return _perform(req, "reopen", form, change, "{key} is open again.")
+
+
+@bp.post("/watchers")
+@login_required
+def add_watcher(key):
+    req = _visible(key)
+    _allowed(policy.can_add_watcher(current_user, req))
+    form = WatcherForm()
+
+    def change():
+        email = form.email.data.strip().lower()
+        watcher = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if watcher is None:
+            raise WorkflowError(f"Nobody at the company has the e-mail {email}.")
+        workflow.add_watcher(current_user, req, watcher)
+
+    return _perform(req, "watcher", form, change, "Watcher added.")

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
