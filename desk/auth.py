@@ -59,10 +59,15 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else (//evil, https://evil) goes home."""
-    if target:
+    """Only same-site relative paths; anything else (//evil, https://evil) goes home.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash,
+    so "/\\t/evil.com" or "/\\evil.com" would become "//evil.com": any control
+    character, whitespace or backslash sends the person home as well.
+    """
+    if target and not any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("requests.home")
 

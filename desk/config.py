@@ -20,6 +20,7 @@ DEFAULTS = {
     "PASSWORD_HASH_METHOD": "scrypt",
     "MAX_TEXT": 20_000,
     "REOPEN_DAYS": 7,
+    "SLA_SWEEP_STALE_SECONDS": 300,  # /health calls the sweep stale after this long without a run
     "RATING_DAYS": 14,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
@@ -38,6 +39,7 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
     "UPLOAD_MAX_FILES": 5,
+    "UPLOAD_FOLDER": None,  # None: instance/uploads (outside static/, never served directly)
 }
 
 
@@ -49,6 +51,8 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config["UPLOAD_FOLDER"]:
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret(app)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
+from jinja2 import nodes
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -35,18 +36,62 @@ def is_htmx() -> bool:
 def render(template: str, block: str | None = None, status: int = 200, **context) -> tuple[str, int]:
     """The full page, or only ``block`` of it when htmx asks for a fragment."""
     if block and is_htmx():
-        return render_block(template, block, **context), status
+        return render_block(template, block, **{**top_level_imports(template), **context}), status
     return render_template(template, **context), status
+
+
+def top_level_imports(template_name: str) -> dict:
+    """The names a template imports at its top level (``{% from "_macros.html" import field %}``).
+
+    A block rendered alone skips the template's top level, where Jinja runs those
+    imports, so without this a fragment would find ``field`` undefined. Cached on
+    the compiled template, so a reloaded template is read again.
+    """
+    env = current_app.jinja_env
+    compiled = env.get_template(template_name)
+    cached = getattr(compiled, "_desk_imports", None)
+    if cached is not None:
+        return cached
+    source = env.loader.get_source(env, template_name)[0]
+    names: dict = {}
+    for node in env.parse(source).body:
+        if not isinstance(node, (nodes.FromImport, nodes.Import)) or not isinstance(node.template, nodes.Const):
+            continue
+        module = env.get_template(node.template.value).module
+        if isinstance(node, nodes.Import):
+            names[node.target] = module
+            continue
+        for name in node.names:
+            name, alias = name if isinstance(name, tuple) else (name, name)
+            names[alias] = getattr(module, name)
+    compiled._desk_imports = names
+    return names
 
 
 def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
+    app.after_request(_htmx_redirects)
     for code in (400, 403, 404, 405, 413, 422, 429, 500):
         app.register_error_handler(code, _error_page)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["ago"] = format_ago
     app.jinja_env.filters["duration"] = format_duration
     app.context_processor(lambda: {"now": utcnow()})
+
+
+def _htmx_redirects(response: Response) -> Response:
+    """A redirect answering htmx becomes a full page load (``HX-Redirect``).
+
+    The browser would follow a 303 inside htmx's request and swap the next page
+    into the form's target (a filed request inside the new-request form, or the
+    login page inside the queue when the session ended), under the old URL.
+    """
+    if is_htmx() and response.status_code in (301, 302, 303, 307, 308) and response.location:
+        response.headers["HX-Redirect"] = response.location
+        del response.headers["Location"]
+        response.status_code = 204
+        response.set_data(b"")
+    return response
 
 
 def _security_headers(response: Response) -> Response:

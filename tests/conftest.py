@@ -11,6 +11,7 @@ import os
 import re
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -33,7 +34,8 @@ def _database_url(tmp_path_factory, worker: str) -> str:
     if not base:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'desk.db'}"
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = re.sub(r"\W", "_", f"desk_test_{worker}")
+    # DESK_TEST_DB_PREFIX lets several people share one server without dropping each other's databases.
+    name = re.sub(r"\W", "_", f"{os.environ.get('DESK_TEST_DB_PREFIX', 'desk_test')}_{worker}")
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -51,12 +53,21 @@ def database_url(tmp_path_factory, worker_id):
 def app(database_url, tmp_path_factory):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url,
                       "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))})
+    # Inside the `ctx` fixture every test-client request reuses that one app
+    # context, so Flask-Login's cached user (g._login_user) would leak from one
+    # client to the next (an anonymous client would be "logged in"). In
+    # production each request has its own app context; forget it here too.
+    request_started.connect(_forget_cached_user, app)
     with app.app_context():
         _db.create_all()
     yield app
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+def _forget_cached_user(sender, **extra) -> None:
+    g.pop("_login_user", None)
 
 
 @pytest.fixture(autouse=True)

@@ -33,9 +33,27 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def enum_column(enum: type[StrEnum]) -> String:
+class StrEnumText(TypeDecorator):
+    """A StrEnum stored as its plain string value, handed back as the enum member
+    (a bare String column would return ``str`` and ``status.label`` would fail)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int | None = None):
+        super().__init__(length or max(len(m.value) for m in enum) + 8)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum(value)
+
+
+def enum_column(enum: type[StrEnum]) -> StrEnumText:
     """Enums are stored as their string values: readable in SQL, easy to extend."""
-    return String(max(len(m.value) for m in enum) + 8)
+    return StrEnumText(enum)
 
 
 class Base(DeclarativeBase):

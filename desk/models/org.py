@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from uuid import uuid4
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
@@ -35,6 +36,11 @@ class Calendar(Base):
     tz: Mapped[str] = mapped_column(String(64))
     # {"0": [["09:00", "12:00"], ["13:00", "18:00"]], ...}; weekday 0 is Monday.
     weekly: Mapped[dict] = mapped_column(JSON)
+    # A fresh random token on every change to the calendar or its days
+    # (desk.services.calendars.touch): cached BusinessCalendar objects are keyed
+    # by (id, revision), so a stale one is never used, in any process.
+    revision: Mapped[str] = mapped_column(String(32), default=lambda: uuid4().hex)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     days: Mapped[list[CalendarDay]] = relationship(
         back_populates="calendar", cascade="all, delete-orphan", order_by="CalendarDay.day"
     )

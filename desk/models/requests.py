@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from desk.clock import utcnow
 from desk.models.base import Base, enum_column
 from desk.models.catalogue import Priority, RequestType
 from desk.models.org import Department, User
+
+if TYPE_CHECKING:
+    from desk.models.sla import AgreementVersion
 
 
 class Status(StrEnum):
@@ -49,6 +53,18 @@ class ServiceRequest(Base):
         Index("ix_requests_queue", "department_id", "status", "created_at"),
         Index("ix_requests_requester", "requester_id", "updated_at"),
         Index("ix_requests_assignee", "assignee_id", "status"),
+        Index("ix_requests_sla", "department_id", "resolution_met"),
+        Index("ix_requests_pair", "requesting_department_id", "department_id"),
+        Index("ix_requests_due", "department_id", "status", "resolution_due_at"),
+        # Reports (desk.services.reports): covering indexes, so an aggregate over a
+        # period reads index entries only. Outcomes by the resolving department:
+        Index("ix_requests_report_resolved", "department_id", "resolved_at", "type_id", "priority",
+              "requesting_department_id", "response_met", "resolution_met", "resolution_business_seconds",
+              "reopen_count", "escalated_at", "assignee_id", "agreement_version_id"),
+        # Volume by the filing department, and the bottleneck matrix's pairs:
+        Index("ix_requests_report_filed", "requesting_department_id", "created_at", "department_id", "type_id",
+              "priority"),
+        Index("ix_requests_report_escalated", "department_id", "escalated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +87,32 @@ class ServiceRequest(Base):
     closed_at: Mapped[datetime | None]
     transfer_count: Mapped[int] = mapped_column(default=0)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # The agent's 1-5 answer to "how clear was the request?", given when resolving.
+    clarity_score: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
+
+    # The SLA clock at the department holding the request (desk.services.sla).
+    # All *_seconds are business seconds of that department's calendar; they
+    # restart on transfer. No agreement: targets and due dates stay None.
+    agreement_version_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_versions.id"), index=True)
+    response_target_seconds: Mapped[int | None]
+    resolution_target_seconds: Mapped[int | None]
+    clock_started_at: Mapped[datetime | None]  # filing, or the last transfer
+    response_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]  # moves by the paused business time
+    # When 75 % of the target is used: "at risk" filters and the sweep compare plain columns.
+    response_risk_at: Mapped[datetime | None]
+    resolution_risk_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    response_business_seconds: Mapped[int | None]
+    resolution_business_seconds: Mapped[int | None]  # at this department, pauses excluded
+    paused_at: Mapped[datetime | None]  # the resolution clock is paused since
+    paused_business_seconds: Mapped[int] = mapped_column(default=0)  # closed pauses, this department
+    response_met: Mapped[bool | None]  # stored when the clock stops, for reports
+    resolution_met: Mapped[bool | None]
+    escalated_at: Mapped[datetime | None]
+    # A linked request: "IT-7 waits on FIN-12" means FIN-12.parent_id == IT-7.id.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -83,6 +124,8 @@ class ServiceRequest(Base):
     )
     watchers: Mapped[list[Watcher]] = relationship(cascade="all, delete-orphan")
     holdings: Mapped[list[Holding]] = relationship(cascade="all, delete-orphan")
+    parent: Mapped[ServiceRequest | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    agreement_version: Mapped[AgreementVersion | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -106,6 +149,10 @@ class EventKind(StrEnum):
     REOPENED = "reopened"
     RATED = "rated"
     ESCALATED = "escalated"
+    LINK_OPENED = "link_opened"  # on the parent: a linked request was opened to another department
+    LINK_CLOSED = "link_closed"  # on the parent: the linked request ended, its clock resumes
+    SLA_WARNING = "sla_warning"  # the sweep found the request at risk or breached
+    DEADLINES_CHANGED = "deadlines_changed"  # a calendar or agreement change moved the due dates
 
 
 class Event(Base):
@@ -160,7 +207,10 @@ class StatusSpan(Base):
     """
 
     __tablename__ = "status_spans"
-    __table_args__ = (Index("ix_spans_department", "department_id", "status"),)
+    __table_args__ = (
+        # Covering for the reports: arrivals ("new" spans) and waiting time by status over a period.
+        Index("ix_spans_department", "department_id", "status", "started_at", "business_seconds", "request_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)

@@ -14,7 +14,9 @@ from desk.auth import rotate_session, set_password
 from desk.clock import travel, utcnow
 from desk.extensions import db
 from desk.models import Department, Priority, RequestType, Role, ServiceRequest, Status, User
+from desk.seed import feedback
 from desk.services import workflow
+from desk.seed.sla import seed_agreements, seed_calendars
 
 DEMO_PASSWORD = "demo-desk-2026"
 
@@ -122,9 +124,13 @@ def seed_demo_command(count: int, seed: int, if_empty: bool) -> None:
 def seed_demo(*, count: int = 320, seed: int = 7) -> None:
     rng = random.Random(seed)
     departments = _departments()
+    seed_calendars(departments, utcnow())
     people = _people(rng, departments)
     db.session.flush()
-    _requests(rng, departments, people, count)
+    seed_agreements(departments, {code: staff["head"][0] for code, staff in people.items()}, utcnow())
+    with feedback.quiet_mail():  # months of history notify in-app, but e-mail nobody
+        _requests(rng, departments, people, count)
+    feedback.settle_notifications(utcnow())
     db.session.commit()
 
 
@@ -243,11 +249,14 @@ def _play(rng, req: ServiceRequest, people, departments, types, at, now) -> None
         if ending < 0.09:
             workflow.cancel(req.requester, req, reason="Not needed any more.")
             return
-        workflow.change_status(agent, req, Status.RESOLVED)
+        workflow.change_status(agent, req, Status.RESOLVED, clarity=feedback.clarity_for(req))
     if rng.random() < 0.08 and step(rng.uniform(2, 48)) and (at - req.resolved_at).days < 7:
         with travel(at):
             workflow.reopen(req.requester, req, reason="It happened again this morning.")
         return
-    if step(rng.uniform(24, 24 * 8)):
+    close_after = rng.uniform(24, 24 * 8)  # drawn first, so ratings leave the demo's other choices alone
+    if feedback.requester_rates(req, at, now):
+        return  # rating closed it
+    if step(close_after):
         with travel(at):
             workflow.change_status(agent, req, Status.CLOSED)

@@ -8,6 +8,7 @@ from flask import abort
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from desk.clock import utcnow
 from desk.extensions import db
 from desk.models import (
     OPEN_STATUSES,
@@ -18,8 +19,9 @@ from desk.models import (
     ServiceRequest,
     Status,
     User,
+    Watcher,
 )
-from desk.services import policy
+from desk.services import policy, sla_queries
 
 
 def request_or_404(user: User, key: str) -> ServiceRequest:
@@ -32,13 +34,25 @@ def request_or_404(user: User, key: str) -> ServiceRequest:
             joinedload(ServiceRequest.assignee),
             joinedload(ServiceRequest.department),
             joinedload(ServiceRequest.type),
+            joinedload(ServiceRequest.requesting_department),
             selectinload(ServiceRequest.holdings),
-            selectinload(ServiceRequest.watchers),
+            selectinload(ServiceRequest.watchers).joinedload(Watcher.user),
         )
     )
     if req is None or not policy.can_view(user, req):
         abort(404)
     return req
+
+
+def filed_with_key(user: User, submission_key: str | None) -> ServiceRequest | None:
+    """The request this user already filed from the form with this submission key, if any."""
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        select(ServiceRequest).where(
+            ServiceRequest.requester_id == user.id, ServiceRequest.submission_key == submission_key
+        )
+    )
 
 
 def timeline(user: User, req: ServiceRequest) -> list[Event]:
@@ -63,8 +77,6 @@ def my_requests(user: User, *, scope: str = "open", page: int = 1, per_page: int
     """Requests the user filed (and, with scope 'watching', the ones they follow)."""
     query = select(ServiceRequest).where(ServiceRequest.requester_id == user.id)
     if scope == "watching":
-        from desk.models import Watcher
-
         query = select(ServiceRequest).join(Watcher).where(
             Watcher.user_id == user.id, ServiceRequest.confidential.is_(False)
         )
@@ -83,7 +95,8 @@ class QueueFilters:
     type_id: int | None = None
     priority: str = ""
     q: str = ""
-    sort: str = "oldest"  # "oldest", "newest", "updated"
+    sort: str = "oldest"  # "oldest", "newest", "updated", "due"
+    sla: str = ""  # "", "at_risk", "breached", "escalated" (desk.services.sla_queries)
     page: int = 1
     errors: list[str] = field(default_factory=list)
 
@@ -97,13 +110,14 @@ class QueueFilters:
         f.type_id = args.get("type", type=int)
         f.priority = args.get("priority", "") if args.get("priority", "") in {p.value for p in Priority} else ""
         f.q = args.get("q", "").strip()[:200]
-        f.sort = args.get("sort", "oldest") if args.get("sort") in {"oldest", "newest", "updated"} else "oldest"
+        f.sort = args.get("sort", "oldest") if args.get("sort") in {"oldest", "newest", "updated", "due"} else "oldest"
+        f.sla = args.get("sla", "") if args.get("sla", "") in sla_queries.SLA_FILTERS else ""
         f.page = max(args.get("page", 1, type=int), 1)
         return f
 
     def as_args(self) -> dict:
         args = {"status": self.status, "assignee": self.assignee, "type": self.type_id,
-                "priority": self.priority, "q": self.q, "sort": self.sort}
+                "priority": self.priority, "q": self.q, "sort": self.sort, "sla": self.sla}
         return {k: v for k, v in args.items() if v not in ("", None)}
 
 
@@ -126,22 +140,25 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
         query = query.where(r.priority == Priority(filters.priority))
     if filters.q:
         query = query.where(_text_match(filters.q))
+    if filters.sla:
+        query = query.where(sla_queries.sla_filter(filters.sla, utcnow()))
     order = {
         "oldest": (r.created_at.asc(), r.id.asc()),
         "newest": (r.created_at.desc(), r.id.desc()),
         "updated": (r.updated_at.desc(), r.id.desc()),
+        "due": (sla_queries.next_due().asc().nulls_last(), r.id.asc()),
     }[filters.sort]
+    if user.heads(department.id):  # escalations to the head come first
+        order = (sla_queries.escalated_first(), *order)
     query = _list_options(query).order_by(*order)
     return db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
 
 
 def _text_match(text: str):
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(
-        ServiceRequest.key == text.upper(),
-        ServiceRequest.title.ilike(pattern, escape="\\"),
-        ServiceRequest.body.ilike(pattern, escape="\\"),
-    )
+    # The database's full-text index (FTS5 / tsvector): see desk.services.search.
+    from desk.services.search import text_match
+
+    return text_match(text)
 
 
 def department_agents(department_id: int) -> list[User]:

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from desk.clock import utcnow
 from desk.extensions import db
@@ -23,6 +24,7 @@ from desk.models import (
     Department,
     Event,
     EventKind,
+    Handoff,
     Holding,
     Priority,
     RequestType,
@@ -32,6 +34,8 @@ from desk.models import (
     User,
     Watcher,
 )
+from desk.services import notify
+from desk.services import sla
 from desk.services.calendars import department_calendar
 
 
@@ -65,8 +69,13 @@ def file_request(
     body: str,
     priority: Priority | None = None,
     submission_key: str | None = None,
+    parent: ServiceRequest | None = None,
 ) -> ServiceRequest:
-    """File a new request; a repeated ``submission_key`` returns the first one."""
+    """File a new request; a repeated ``submission_key`` returns the first one.
+
+    ``parent``: a linked request opened from another request (see
+    :func:`open_linked_request`); it is filed on behalf of the parent's department.
+    """
     if submission_key:
         existing = db.session.scalar(
             select(ServiceRequest).filter_by(requester_id=requester.id, submission_key=submission_key)
@@ -82,7 +91,8 @@ def file_request(
         title=title.strip(),
         body=body.strip(),
         requester=requester,
-        requesting_department_id=requester.department_id,
+        requesting_department_id=parent.department_id if parent else requester.department_id,
+        parent=parent,
         department=provider,
         type=request_type,
         priority=priority or request_type.default_priority,
@@ -96,6 +106,7 @@ def file_request(
     db.session.add(req)
     _record(req, requester, EventKind.CREATED, data={"department": provider.code})
     _open_span(req, now)
+    sla.start_clock(req, now)
     db.session.flush()
     return req
 
@@ -147,6 +158,7 @@ def reply(actor: User, req: ServiceRequest, body: str) -> Event:
     if req.status in (Status.CLOSED, Status.REJECTED, Status.CANCELLED):
         raise WorkflowError(f"{req.key} is {req.status.label.lower()}; it takes no more replies.")
     event = _record(req, actor, EventKind.REPLIED, body=body.strip())
+    sla.on_public_reply(req, actor, event.created_at)
     if actor.id == req.requester_id and req.status == Status.WAITING:
         _move(req, actor, Status.IN_PROGRESS)
     return event
@@ -158,14 +170,22 @@ def add_note(agent: User, req: ServiceRequest, body: str) -> Event:
 
 
 def change_status(
-    agent: User, req: ServiceRequest, to: Status, *, reason: str = "", version: int | None = None
+    agent: User, req: ServiceRequest, to: Status, *, reason: str = "", version: int | None = None,
+    clarity: int | None = None,
 ) -> None:
-    """An agent moves the request along new -> in progress -> waiting -> resolved -> closed."""
+    """An agent moves the request along new -> in progress -> waiting -> resolved -> closed.
+
+    ``clarity``: when resolving, the agent's 1-5 answer to "how clear was the request?".
+    """
     _check_version(req, version)
     if to not in allowed_moves(req):
         raise WorkflowError(f"{req.key} cannot go from “{req.status.label}” to “{to.label}”.")
     if to in NEEDS_REASON and not reason.strip():
         raise WorkflowError("Say why the request is rejected.")
+    if to == Status.RESOLVED and clarity:
+        if clarity not in range(1, 6):
+            raise WorkflowError("Request clarity is scored 1 to 5.")
+        req.clarity_score = clarity
     _move(req, agent, to, reason=reason.strip())
 
 
@@ -195,6 +215,21 @@ def reopen_deadline(req: ServiceRequest):
     return req.resolved_at + timedelta(days=current_app.config["REOPEN_DAYS"])
 
 
+def rate(requester: User, req: ServiceRequest, *, changed: bool = False) -> None:
+    """The requester rated the request (the Rating row is desk.services.ratings' business).
+
+    The first rating of a resolved request closes it; rating a closed one (the
+    agent closed it first, or the requester changes the rating) only records it.
+    The event carries no score: the timeline is seen by people who may not see ratings.
+    """
+    if req.resolved_at is None or req.status not in (Status.RESOLVED, Status.CLOSED):
+        raise WorkflowError(f"{req.key} is {req.status.label.lower()}; only a resolved request can be rated.")
+    if req.status == Status.RESOLVED:
+        _move(req, requester, Status.CLOSED, kind=EventKind.RATED)
+    else:
+        _record(req, requester, EventKind.RATED, data={"changed": changed})
+
+
 def transfer(
     agent: User,
     req: ServiceRequest,
@@ -215,6 +250,9 @@ def transfer(
         raise WorkflowError("Say why the request goes to another department.")
     now = utcnow()
     source = req.department
+    # The same fact as the TRANSFERRED event, in plain columns for the hand-off reports.
+    db.session.add(Handoff(request_id=req.id, seq=req.transfer_count + 1, from_department_id=source.id,
+                           to_department_id=target.id, from_type_id=req.type_id, to_type_id=to_type.id, at=now))
     _close_span(req, now)
     req.department = target
     req.type = to_type
@@ -232,6 +270,7 @@ def transfer(
         data={"from": source.code, "to": target.code, "type": to_type.name},
     )
     _open_span(req, now)
+    sla.start_clock(req, now)  # the new department's own agreement and calendar, from now
     db.session.flush()
 
 
@@ -242,6 +281,7 @@ def set_priority(agent: User, req: ServiceRequest, priority: Priority, *, versio
         return
     _record(req, agent, EventKind.PRIORITY_CHANGED, data={"from": req.priority.value, "to": priority.value})
     req.priority = priority
+    sla.on_priority_changed(req)
 
 
 def add_watcher(actor: User, req: ServiceRequest, watcher: User) -> None:
@@ -253,6 +293,51 @@ def add_watcher(actor: User, req: ServiceRequest, watcher: User) -> None:
         raise WorkflowError(f"{watcher.name} already follows {req.key}.")
     req.watchers.append(Watcher(user=watcher))
     _record(req, actor, EventKind.WATCHER_ADDED, data={"user": watcher.name})
+
+
+# --- linked requests and escalation (the SLA clock's side of the workflow) --
+
+def open_linked_request(
+    agent: User, parent: ServiceRequest, request_type: RequestType, *, title: str, body: str
+) -> ServiceRequest:
+    """File a request to another department on behalf of ``parent``'s department.
+
+    While it is open the parent waits on it ("waiting on FIN-12") and the
+    parent's resolution clock pauses; the wait is on the other department's clock.
+    """
+    _require_open(parent)
+    if request_type.department_id == parent.department_id:
+        raise WorkflowError("A linked request goes to another department; work this one here.")
+    child = file_request(agent, request_type, title=title, body=body, parent=parent)
+    _record(parent, agent, EventKind.LINK_OPENED, data={"key": child.key, "department": child.department.code})
+    sla.sync_pause(parent, child.created_at)
+    db.session.flush()
+    return child
+
+
+def _linked_request_moved(child: ServiceRequest, actor: User, now) -> None:
+    """A linked request ended (or came back): the parent resumes (or pauses again)."""
+    parent = child.parent
+    kind = EventKind.LINK_OPENED if child.is_open else EventKind.LINK_CLOSED
+    _record(parent, actor, kind, data={"key": child.key, "status": child.status.value})  # tells the parent's agents
+    sla.sync_pause(parent, now)
+
+
+def escalate(requester: User, req: ServiceRequest, *, reason: str, version: int | None = None) -> Event:
+    """The requester escalates a breached request to the providing department's head."""
+    _check_version(req, version)
+    _require_open(req)
+    if req.requester_id != requester.id:
+        raise WorkflowError("Only the person who filed the request can escalate it.")
+    if req.escalated_at is not None:
+        raise WorkflowError(f"{req.key} is already escalated to the head of {req.department.name}.")
+    now = utcnow()
+    if not sla.is_breached(req, now):
+        raise WorkflowError(f"{req.key} is within its agreed time; it can be escalated once it is late.")
+    if not reason.strip():
+        raise WorkflowError("Say why you escalate the request.")
+    req.escalated_at = now
+    return _record(req, requester, EventKind.ESCALATED, body=reason.strip(), data={"department": req.department.code})
 
 
 # --- the pieces every change is made of ----------------------------------
@@ -271,6 +356,9 @@ def _record(
     event = Event(kind=kind, actor=actor, body=body, internal=internal, data=data or {}, created_at=now)
     req.events.append(event)
     req.updated_at = now
+    # Even within the same second (same updated_at): every event makes open forms stale.
+    flag_modified(req, "updated_at")
+    notify.event_recorded(req, event)  # in-app now; e-mails queued until the commit
     return event
 
 
@@ -294,6 +382,9 @@ def _move(
         req.closed_at = now
     _record(req, actor, kind, body=reason, data={"from": previous.value, "to": to.value})
     _open_span(req, now)
+    sla.on_status_changed(req, previous, now)
+    if req.parent_id is not None and previous.is_open != to.is_open:
+        _linked_request_moved(req, actor, now)
 
 
 def _open_span(req: ServiceRequest, now) -> None:

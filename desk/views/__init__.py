@@ -4,7 +4,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from desk.views import actions, admin, auth, catalogue, queue, requests
+    from desk.views import actions, admin, attachments, auth, catalogue, queue, requests, calendars, agreements, health
+    from desk.views import notifications, rating_reports, ratings, reports
 
-    for module in (auth, requests, actions, queue, admin, catalogue):
+    for module in (auth, requests, actions, attachments, queue, admin, catalogue, calendars, agreements, health,
+                   notifications, ratings, rating_reports, reports):
         app.register_blueprint(module.bp)

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from desk.extensions import db
 from desk.forms import VersionedForm
+from desk.forms.clock import EscalateForm, LinkedRequestForm
 from desk.forms.requests import (
     AssignForm,
     NoteForm,
@@ -25,7 +26,7 @@ from desk.forms.requests import (
     WatcherForm,
 )
 from desk.models import Priority, RequestType, ServiceRequest, Status, User
-from desk.services import policy, queries, workflow
+from desk.services import attachments, policy, queries, workflow
 from desk.services.workflow import WorkflowError
 from desk.views.request_page import build_forms, form_choices, render_request_page
 from desk.web import is_htmx
@@ -37,15 +38,20 @@ def _perform(req: ServiceRequest, name: str, form: FlaskForm, change: Callable[[
     """Validate ``form``, apply ``change``, commit; on failure show the form again, losing nothing."""
     fresh = build_forms(req).get(name)
     if fresh is not None:
-        form_choices(fresh, form)
+        # Dynamic choices (agents, transfer targets) come from the current request. Fixed
+        # ones (statuses) stay whole, so a move not allowed now gets the workflow's message.
+        form_choices(fresh, form, missing_only=True)
+    elif any(getattr(f, "choices", False) is None for f in form):
+        # The page no longer offers this action (the request moved on): nothing to choose from.
+        return render_request_page(req, status=409, error=_no_longer_possible(req, form))
     if not form.validate_on_submit():
-        return render_request_page(req, status=422, **{name: form})
+        return render_request_page(req, status=422, submitted={name: form})
     try:
         change()
         db.session.commit()
     except WorkflowError as error:
         db.session.rollback()
-        return render_request_page(_reload(req), status=409, error=str(error), **{name: form})
+        return render_request_page(_reload(req), status=409, error=str(error), submitted={name: form})
     except StaleDataError:
         # Another person's change landed between our read and our write.
         db.session.rollback()
@@ -58,6 +64,13 @@ def _perform(req: ServiceRequest, name: str, form: FlaskForm, change: Callable[[
         return render_request_page(_reload(req), error=None)
     flash(done.format(key=req.key), "success")
     return redirect(url_for("requests.show", key=req.key), code=303)
+
+
+def _no_longer_possible(req: ServiceRequest, form: FlaskForm) -> str:
+    version = getattr(form, "version", None)
+    if version is not None and version.data != req.version:
+        return f"{req.key} changed since you opened it (see the latest activity below). Nothing was saved."
+    return f"{req.key} is {req.status.label.lower()}; that can no longer be done. Nothing was saved."
 
 
 def _reload(req: ServiceRequest) -> ServiceRequest:
@@ -80,7 +93,12 @@ def reply(key):
     req = _visible(key)
     _allowed(policy.can_reply(current_user, req))
     form = ReplyForm()
-    return _perform(req, "reply", form, lambda: workflow.reply(current_user, req, form.body.data), "Reply sent.")
+
+    def change():
+        event = workflow.reply(current_user, req, form.body.data)
+        attachments.store(current_user, req, event, form.attachments.uploads)
+
+    return _perform(req, "reply", form, change, "Reply sent.")
 
 
 @bp.post("/note")
@@ -89,7 +107,12 @@ def note(key):
     req = _visible(key)
     _allowed(policy.can_work(current_user, req))
     form = NoteForm()
-    return _perform(req, "note", form, lambda: workflow.add_note(current_user, req, form.body.data), "Note added.")
+
+    def change():
+        event = workflow.add_note(current_user, req, form.body.data)
+        attachments.store(current_user, req, event, form.attachments.uploads)
+
+    return _perform(req, "note", form, change, "Note added.")
 
 
 @bp.post("/take")
@@ -124,7 +147,8 @@ def status(key):
     _allowed(policy.can_work(current_user, req))
     form = StatusForm()
     change = lambda: workflow.change_status(  # noqa: E731
-        current_user, req, Status(form.status.data), reason=form.reason.data or "", version=form.version.data
+        current_user, req, Status(form.status.data), reason=form.reason.data or "", version=form.version.data,
+        clarity=form.clarity.data or None,
     )
     return _perform(req, "status", form, change, "Status changed.")
 
@@ -192,3 +216,29 @@ def add_watcher(key):
         workflow.add_watcher(current_user, req, watcher)
 
     return _perform(req, "watcher", form, change, "Watcher added.")
+
+
+@bp.post("/escalate")
+@login_required
+def escalate(key):
+    req = _visible(key)
+    _allowed(policy.can_escalate(current_user, req))
+    form = EscalateForm()
+    change = lambda: workflow.escalate(current_user, req, reason=form.reason.data, version=form.version.data)  # noqa: E731
+    return _perform(req, "escalate", form, change, "{key} is escalated to the head of the department.")
+
+
+@bp.post("/link")
+@login_required
+def open_linked_request(key):
+    req = _visible(key)
+    _allowed(policy.can_open_linked_request(current_user, req))
+    form = LinkedRequestForm()
+
+    def change():
+        request_type = db.session.get(RequestType, form.type.data)
+        if request_type is None or request_type.archived or not request_type.department.takes_requests:
+            raise WorkflowError("Choose which department you wait on.")
+        workflow.open_linked_request(current_user, req, request_type, title=form.title.data, body=form.body.data)
+
+    return _perform(req, "link", form, change, "Linked request opened; {key} waits on it.")

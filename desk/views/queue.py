@@ -3,7 +3,9 @@
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 
-from desk.services import policy, queries
+from desk.clock import utcnow
+from desk.services import policy, queries, sla_view
+from desk.services.sla_queries import SLA_FILTERS
 from desk.services.queries import QueueFilters
 from desk.models import Priority, Status
 from desk.web import render
@@ -19,6 +21,7 @@ def index():
         abort(404)
     filters = QueueFilters.from_args(request.args)
     page = queries.queue(current_user, department, filters, per_page=current_app.config["PER_PAGE"])
+    now = utcnow()
     return render(
         "queue/index.html",
         "results",
@@ -29,4 +32,6 @@ def index():
         types=queries.live_types(department.id),
         statuses=list(Status),
         priorities=list(Priority),
+        clocks={r.id: sla_view.badge_state(r, now) for r in page.items},
+        sla_filters=SLA_FILTERS,
     )

@@ -16,8 +16,11 @@ from desk.forms.requests import (
     TransferForm,
     WatcherForm,
 )
+from desk.clock import utcnow
+from desk.forms.clock import EscalateForm, LinkedRequestForm
 from desk.models import ServiceRequest, Status
-from desk.services import policy, queries, workflow
+from desk.services import attachments, policy, queries, sla, sla_view, workflow
+from desk.views.rating_panel import rating_panel
 from desk.web import render
 
 
@@ -51,32 +54,74 @@ def build_forms(req: ServiceRequest) -> dict:
             forms["reopen"] = ReasonForm(formdata=None, version=req.version)
     if policy.can_add_watcher(user, req):
         forms["watcher"] = WatcherForm(formdata=None)
+    if policy.can_open_linked_request(user, req):
+        link = LinkedRequestForm(formdata=None)
+        link.type.choices = choices([(0, "Choose a department and type…")] + [(t.id, f"{t.department.name}: {t.name}") for t in queries.transfer_targets(req)])
+        forms["link"] = link
+    if policy.can_escalate(user, req) and req.escalated_at is None and sla.is_breached(req, utcnow()):
+        forms["escalate"] = EscalateForm(formdata=None, version=req.version)
     return forms
 
 
-def render_request_page(req: ServiceRequest, *, status: int = 200, error: str | None = None, **replaced_forms):
-    """Render the page; ``replaced_forms`` carry a submitted form back with its errors."""
+def render_request_page(
+    req: ServiceRequest,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    submitted: dict | None = None,
+    **replaced_forms,
+):
+    """Render the page; ``submitted`` (or ``replaced_forms``) carry submitted forms back with their errors.
+
+    ``submitted={"status": form}`` is the safe spelling: a form named like a keyword
+    (the status form) cannot go through ``**replaced_forms``.
+    """
+    replaced_forms = {**replaced_forms, **(submitted or {})}
     forms = build_forms(req)
     for name, form in replaced_forms.items():
         if name in forms:
             # keep the submitted values and errors, but the freshest choices and version
+            # (after a stale submit, sending the form again must apply it, not fail again)
             form_choices(forms[name], form)
+            if "version" in form._fields:
+                form.version.data = req.version
+                form.version.raw_data = [str(req.version)]
             forms[name] = form
+    unique_field_ids(forms)
     return render(
         "requests/show.html",
         "request_main",
         status=status,
         req=req,
         events=queries.timeline(current_user, req),
+        files=attachments.for_timeline(current_user, req),
         forms=forms,
         error=error,
         can_work=policy.can_work(current_user, req),
         see_notes=policy.can_see_internal_notes(current_user, req),
         reopen_until=workflow.reopen_deadline(req) if req.status == Status.RESOLVED else None,
+        rating_panel=rating_panel(req, replaced_forms),
+        clock=sla_view.clock_panel(req, utcnow()),
     )
 
 
-def form_choices(fresh, submitted) -> None:
-    for field in fresh:
-        if hasattr(field, "choices") and field.name in submitted._fields:
-            submitted[field.name].choices = field.choices
+def unique_field_ids(forms: dict) -> None:
+    """Prefix each field's HTML id with its form's name (``note-body``, ``status-reason``).
+
+    The page shows several forms with same-named fields (reply and note both have
+    ``body``); duplicate ids would tie every label to the first one. Names, and so
+    what the views read, stay as they are.
+    """
+    for name, form in forms.items():
+        for field in form:
+            field.id = f"{name}-{field.name}"
+            field.label.field_id = field.id
+
+
+def form_choices(fresh, submitted, *, missing_only: bool = False) -> None:
+    """Give ``submitted`` the choices of ``fresh`` (only where it has none, with ``missing_only``)."""
+    for field in fresh:  # short_name: prefixed forms (desk.forms.clock) key their fields without the prefix
+        if hasattr(field, "choices") and field.short_name in submitted._fields:
+            if missing_only and submitted[field.short_name].choices is not None:
+                continue
+            submitted[field.short_name].choices = field.choices

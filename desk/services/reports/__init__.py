@@ -1,0 +1,1 @@
+"""Reports: SQL aggregates over stored columns, one module per report."""

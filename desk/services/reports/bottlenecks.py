@@ -1,0 +1,143 @@
+"""The bottleneck matrix: requesting x providing department.
+
+Each cell: requests *filed* in the period, outcomes of those *resolved* in
+it (median business hours, resolution attainment), the *open* backlog now,
+and CSAT. How bad a cell is comes from its resolution attainment: good from
+90 %, fair from 75 %, poor below, and "too few" under
+:data:`MIN_CLOCKS` stopped clocks, so one late request does not paint a
+relationship red. The worst relationships are the poorest attainment among
+cells with enough clocks, slowest median first on ties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from desk.extensions import db
+from desk.models import OPEN_STATUSES, Department, Rating, ServiceRequest, User
+from desk.services import policy
+from desk.services.reports import lookups
+from desk.services.reports.csat import Csat, csat
+from desk.services.reports.filters import ReportFilters
+from desk.services.reports.sql import Outcome, department_clause, either_department, outcomes, request_clauses
+from desk.services.reports.tables import Column, Table
+
+r = ServiceRequest
+MIN_CLOCKS = 10
+WORST_SHOWN = 5
+
+
+@dataclass
+class Cell:
+    requesting_id: int | None
+    providing_id: int
+    filed: int = 0
+    open: int = 0
+    outcome: Outcome | None = None
+    satisfaction: Csat = field(default_factory=Csat)
+
+    @property
+    def attainment(self) -> float | None:
+        return self.outcome.resolution_pct if self.outcome else None
+
+    @property
+    def clocks(self) -> int:
+        return self.outcome.resolution_total if self.outcome else 0
+
+    @property
+    def level(self) -> str:
+        if self.clocks < MIN_CLOCKS or self.attainment is None:
+            return "few"
+        return "good" if self.attainment >= 90 else "fair" if self.attainment >= 75 else "poor"
+
+
+@dataclass
+class Matrix:
+    requesting: list[Department]
+    providing: list[Department]
+    cells: dict[tuple, Cell]
+    worst: list[Cell]
+    table: Table
+    names: dict[int, Department]
+
+    def cell(self, requesting_id, providing_id) -> Cell | None:
+        return self.cells.get((requesting_id, providing_id))
+
+
+def bottleneck_matrix(filters: ReportFilters) -> Matrix:
+    """The matrix; with a department, only the cells where it is either side."""
+    d = filters.department_id
+    both_sides = either_department(r.requesting_department_id, r.department_id, d)
+    cells: dict[tuple, Cell] = {}
+
+    def cell(key) -> Cell:
+        return cells.setdefault(key, Cell(*key))
+
+    filed = select(r.requesting_department_id, r.department_id, func.count()).where(
+        department_clause(r.requesting_department_id, None), *request_clauses(filters, r.created_at, provider=False),
+        *both_sides).group_by(r.requesting_department_id, r.department_id)
+    for a, b, n in db.session.execute(filed):
+        cell((a, b)).filed = int(n)
+    for outcome in outcomes(filters.for_department(None), [r.requesting_department_id, r.department_id], both_sides):
+        cell(outcome.key).outcome = outcome
+    backlog = select(r.requesting_department_id, r.department_id, func.count()).where(
+        r.status.in_(OPEN_STATUSES), *request_clauses(filters.for_department(None)), *both_sides,
+    ).group_by(r.requesting_department_id, r.department_id)
+    for a, b, n in db.session.execute(backlog):
+        cell((a, b)).open = int(n)
+    # With a department: either side of the pair; without: every provider (an index range each).
+    rated = csat(filters, [r.requesting_department_id, Rating.department_id], join_requests=True, provider=not d,
+                 extra_where=either_department(r.requesting_department_id, Rating.department_id, d))
+    for key, figures in rated.items():
+        cell(key).satisfaction = figures
+    names = lookups.departments()
+    requesting = sorted({k[0] for k in cells if k[0] in names}, key=lambda i: names[i].name)
+    providing = sorted({k[1] for k in cells if k[1] in names}, key=lambda i: names[i].name)
+    ranked = sorted((c for c in cells.values() if c.level != "few"),
+                    key=lambda c: (c.attainment, -(c.outcome.median_seconds or 0)))
+    return Matrix([names[i] for i in requesting], [names[i] for i in providing], cells,
+                  [c for c in ranked if c.level != "good"][:WORST_SHOWN], _table(cells, names), names)
+
+
+def _table(cells: dict[tuple, Cell], names: dict[int, Department]) -> Table:
+    rows = []
+    for c in cells.values():
+        o = c.outcome
+        rows.append({
+            "requesting": lookups.department_label(names, c.requesting_id),
+            "providing": lookups.department_label(names, c.providing_id),
+            "filed": c.filed, "resolved": o.resolved if o else 0, "median_hours": o and o.median_hours,
+            "resolution_pct": c.attainment, "open": c.open, "csat": c.satisfaction.pct,
+            "level": {"few": "too few to judge"}.get(c.level, c.level),
+        })
+    rows.sort(key=lambda row: (row["requesting"], row["providing"]))
+    return Table("matrix", "Requesting × providing department", [
+        Column("requesting", "Requesting department", "text"), Column("providing", "Providing department", "text"),
+        Column("filed", "Filed"), Column("resolved", "Resolved"), Column("median_hours", "Median to resolve", "hours"),
+        Column("resolution_pct", "Resolution met", "pct"), Column("open", "Open now"), Column("csat", "CSAT", "csat"),
+        Column("level", "Rating", "text"),
+    ], rows)
+
+
+SHOW = {"resolved": "resolved in the period", "open": "open now", "filed": "filed in the period"}
+
+
+def cell_requests(user: User, filters: ReportFilters, requesting_id: int, providing_id: int, show: str,
+                  page: int, per_page: int):
+    """The requests behind a cell, as far as ``user`` may see them (the visibility rule applies)."""
+    if show not in SHOW:
+        show = "resolved"
+    clauses = {"resolved": request_clauses(filters.for_department(None), r.resolved_at),
+               "open": [r.status.in_(OPEN_STATUSES), *request_clauses(filters.for_department(None))],
+               "filed": request_clauses(filters.for_department(None), r.created_at)}[show]
+    query = (
+        select(r)
+        .where(r.requesting_department_id == requesting_id, r.department_id == providing_id, *clauses,
+               policy.visible_clause(user))
+        .options(joinedload(r.type), joinedload(r.assignee), joinedload(r.requester))
+        .order_by(r.created_at.desc(), r.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

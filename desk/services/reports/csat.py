@@ -1,0 +1,63 @@
+"""CSAT for the reports: the share of ratings that are 4 or 5, by any grouping.
+
+Ratings carry their provider, agent and resolution time (see
+:class:`desk.models.Rating`), so most figures read the ratings table alone
+(index ``ix_ratings_department``); the requests table is joined only when a
+filter or grouping needs a request column (type, priority, requesting
+department). The period is the resolution time, as for every outcome figure.
+Fewer than ``policy.MIN_RATINGS_SHOWN`` ratings show as "not enough ratings":
+:attr:`Csat.pct` is None then, so no page, CSV or e-mail can show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, select
+
+from desk.extensions import db
+from desk.models import Rating, ServiceRequest
+from desk.services.policy import enough_ratings
+from desk.services.reports.filters import ReportFilters
+from desk.services.reports.sql import count_if, department_clause
+
+NOT_ENOUGH = "not enough ratings"
+
+
+@dataclass
+class Csat:
+    ratings: int = 0
+    satisfied: int = 0
+
+    @property
+    def enough(self) -> bool:
+        return enough_ratings(self.ratings)
+
+    @property
+    def pct(self) -> float | None:
+        return round(100.0 * self.satisfied / self.ratings, 1) if self.enough else None
+
+
+def csat(filters: ReportFilters, groups: list[ColumnElement] | None = None, *, extra_where: list | None = None,
+         join_requests: bool = False, provider: bool = True) -> dict[tuple, Csat]:
+    """{group key: Csat} over ratings of requests resolved in the period."""
+    g, r = Rating, ServiceRequest
+    groups = groups or []
+    where = [g.resolved_at >= filters.start_at, g.resolved_at < filters.end_before, *(extra_where or [])]
+    if provider:
+        where.append(department_clause(g.department_id, filters.department_id))
+    if filters.type_id:
+        where.append(r.type_id == filters.type_id)
+    if filters.priority:
+        where.append(r.priority == filters.priority)
+    query = select(*groups, func.count(), count_if(g.score >= 4)).select_from(g).where(*where)
+    if join_requests or filters.type_id or filters.priority:
+        query = query.join(r, r.id == g.request_id)
+    if groups:
+        query = query.group_by(*groups)
+    n = len(groups)
+    return {tuple(row[:n]): Csat(int(row[n] or 0), int(row[n + 1] or 0)) for row in db.session.execute(query)}
+
+
+def overall(filters: ReportFilters) -> Csat:
+    return csat(filters).get((), Csat())

@@ -1,0 +1,157 @@
+"""HR cross-team health: one scorecard row per providing department, this
+period against the previous period of the same length, and a composite index.
+
+Each figure is an aggregate; no request contents. CSAT needs 5 ratings.
+Backlog age at a moment ``t`` is the average age (days since filing) of the
+requests filed before ``t`` and not resolved by then: for "now" exactly the
+open backlog; for an earlier moment, requests later rejected or cancelled are
+left out (their closing time is not indexed for this).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+
+from desk.extensions import db
+from desk.models import OPEN_STATUSES, Handoff, Rating, ServiceRequest, StatusSpan
+from desk.services.reports import lookups
+from desk.services.reports.csat import csat
+from desk.services.reports.filters import ReportFilters
+from desk.services.reports.review import received
+from desk.services.reports.sql import department_clause, epoch, outcomes, pct, request_clauses
+from desk.services.reports.tables import Column, Table
+
+r, h = ServiceRequest, Handoff
+
+# (key, label, weight, higher is better, how a value becomes a 0-100 score)
+COMPONENTS = [
+    ("attainment", "Resolution within target", 30, True, lambda v: v),
+    ("csat", "CSAT", 20, True, lambda v: v),
+    ("backlog_days", "Backlog age", 15, False, lambda v: 100 * max(0.0, 1 - v / 20)),
+    ("escalations", "Escalations per 100 resolved", 10, False, lambda v: 100 * max(0.0, 1 - v / 10)),
+    ("reopen_pct", "Reopen rate", 10, False, lambda v: 100 * max(0.0, 1 - v / 20)),
+    ("handoff_pct", "Hand-off share", 15, False, lambda v: 100 * max(0.0, 1 - v / 30)),
+]
+FLAT = 0.5  # changes smaller than this (points, days) show as "no change"
+
+
+@dataclass
+class Scorecard:
+    department_id: int
+    name: str
+    now: dict = field(default_factory=dict)
+    before: dict = field(default_factory=dict)
+
+    def trend(self, key: str) -> str:
+        """'better', 'worse', 'same' or '' (no comparison possible)."""
+        a, b = self.now.get(key), self.before.get(key)
+        if a is None or b is None:
+            return ""
+        if abs(a - b) < FLAT:
+            return "same"
+        higher_is_better = next((c[3] for c in COMPONENTS if c[0] == key), True)
+        return "better" if (a > b) == higher_is_better else "worse"
+
+
+def health_index(figures: dict) -> float | None:
+    """The weighted mean of the component scores that exist (see COMPONENTS)."""
+    parts = [(weight, score(figures[key])) for key, _, weight, _, score in COMPONENTS if figures.get(key) is not None]
+    if not parts:
+        return None
+    return round(sum(w * s for w, s in parts) / sum(w for w, _ in parts), 1)
+
+
+def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
+    """Both periods come from the same queries, split by a CASE on the period's first instant."""
+    both = filters.previous()
+    both = ReportFilters(start=both.start, end=filters.end, department_id=filters.department_id,
+                         type_id=filters.type_id, priority=filters.priority)
+    split = filters.start_at
+
+    def period(column):
+        return case((column >= split, 1), else_=0)
+
+    cards: dict[int, Scorecard] = {}
+    names = lookups.departments()
+
+    def card(department_id: int, flag) -> dict:
+        if department_id not in cards:
+            cards[department_id] = Scorecard(department_id, lookups.department_label(names, department_id))
+        return cards[department_id].now if flag else cards[department_id].before
+
+    for o in outcomes(both, [r.department_id, period(r.resolved_at)], percentiles=False):
+        figures = card(o.key[0], o.key[1])
+        figures |= {"resolved": o.resolved, "attainment": o.resolution_pct, "reopen_pct": o.reopen_pct}
+    for (d, flag), c in csat(both, [Rating.department_id, period(Rating.resolved_at)]).items():
+        card(d, flag)["csat"] = c.pct
+    escalated = select(r.department_id, period(r.escalated_at), func.count()).where(
+        *request_clauses(both, r.escalated_at)).group_by(r.department_id, period(r.escalated_at))
+    for d, flag, n in db.session.execute(escalated):
+        card(d, flag)["escalated"] = int(n)
+    handed = select(h.from_department_id, period(h.at), func.count()).where(
+        department_clause(h.from_department_id, filters.department_id), h.at >= both.start_at,
+        h.at < both.end_before).group_by(h.from_department_id, period(h.at))
+    if filters.type_id:
+        handed = handed.where(h.from_type_id == filters.type_id)
+    if filters.priority:
+        handed = handed.join(r, r.id == h.request_id).where(r.priority == filters.priority)
+    for d, flag, n in db.session.execute(handed):
+        card(d, flag)["handed_out"] = int(n)
+    for (d, flag), n in received(both, [StatusSpan.department_id, period(StatusSpan.started_at)]).items():
+        card(d, flag)["received"] = n
+    for flag, moment in ((1, min(filters.end_before, now)), (0, filters.start_at)):
+        for d, age in backlog_age(filters, moment).items():
+            card(d, flag)["backlog_days"] = age
+    for c in cards.values():
+        for figures in (c.now, c.before):
+            figures["escalations"] = (round(100.0 * figures.get("escalated", 0) / figures["resolved"], 1)
+                                      if figures.get("resolved") else None)
+            figures["handoff_pct"] = pct(figures.get("handed_out", 0), figures.get("received"))
+            figures["index"] = health_index(figures)
+    return sorted((c for c in cards.values() if c.department_id in names and names[c.department_id].takes_requests),
+                  key=lambda c: c.name)
+
+
+def backlog_age(filters: ReportFilters, moment: datetime) -> dict[int, float]:
+    """{department: average days since filing} of requests filed before ``moment`` and unresolved then."""
+    age = {}
+    counts: dict[int, list[float]] = {}
+    still_open = select(r.department_id, func.count(), func.sum(epoch(r.created_at))).where(
+        r.status.in_(OPEN_STATUSES), r.created_at < moment, *request_clauses(filters)).group_by(r.department_id)
+    resolved_later = select(r.department_id, func.count(), func.sum(epoch(r.created_at))).where(
+        r.resolved_at >= moment, r.created_at < moment, *request_clauses(filters)).group_by(r.department_id)
+    for query in (still_open, resolved_later):
+        for d, n, total in db.session.execute(query):
+            entry = counts.setdefault(d, [0, 0.0])
+            entry[0] += int(n)
+            entry[1] += float(total or 0)
+    for d, (n, total) in counts.items():
+        if n:
+            age[d] = round((moment.timestamp() - total / n) / 86400, 1)
+    return age
+
+
+TREND_MARKS = {"better": "▲ better", "worse": "▼ worse", "same": "▶ same", "": ""}
+KINDS = {"attainment": "pct", "csat": "csat", "backlog_days": "days", "escalations": "num", "reopen_pct": "pct",
+         "handoff_pct": "pct"}
+
+
+def scorecard_table(cards: list[Scorecard]) -> Table:
+    """One row per department: each figure now, its trend against the previous period, the index."""
+    columns = [Column("department", "Department", "text")]
+    for key, label, *_ in COMPONENTS:
+        columns += [Column(key, label, KINDS[key]), Column(f"{key}_trend", "Trend", "text")]
+    columns += [Column("index", "Health index", "num"), Column("index_before", "Previous index", "num"),
+                Column("index_trend", "Trend", "text")]
+    rows = []
+    for c in cards:
+        row = {"department": c.name, "index": c.now.get("index"), "index_before": c.before.get("index"),
+               "index_trend": TREND_MARKS[c.trend("index")]}
+        for key, *_ in COMPONENTS:
+            row[key] = c.now.get(key)
+            row[f"{key}_trend"] = TREND_MARKS[c.trend(key)]
+        rows.append(row)
+    return Table("scorecard", "Scorecard by department", columns, rows)

@@ -1,0 +1,193 @@
+"""Department SLA review: what a head reviews every week, and HR in aggregate.
+
+Conventions (the page says them too):
+
+* **Volume** is counted in the period by when it happened: *received* = every
+  arrival at the department (filed to it, or handed to it), i.e. every
+  "new" status span that started; *handed in / out* = hand-offs; *filed by its
+  people* = requests the department's own staff filed to others.
+* **Outcomes** are about requests *resolved* in the period by the department
+  that resolved them: response and resolution attainment (met / clocks
+  stopped), median and 90th percentile business hours to resolve (pauses
+  excluded), resolution breaches, reopen rate, CSAT.
+* **Backlog** is now: open requests held by the department, by age since filing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from desk.extensions import db
+from desk.models import OPEN_STATUSES, Handoff, ServiceRequest, Status, StatusSpan
+from desk.services.rating_reports import week_start
+from desk.services.reports import csat as csat_figures
+from desk.services.reports import lookups
+from desk.services.reports.filters import ReportFilters
+from desk.services.reports.sql import Outcome, count_if, department_clause, outcomes, request_clauses
+from desk.services.reports.tables import Column, Table
+
+r = ServiceRequest
+AGE_BUCKETS = [(1, "Under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (28, "1–4 weeks"), (None, "Over 4 weeks")]
+OUTCOME_COLUMNS = [
+    Column("resolved", "Resolved"), Column("response_pct", "Response met", "pct"),
+    Column("resolution_pct", "Resolution met", "pct"), Column("median_hours", "Median to resolve", "hours"),
+    Column("p90_hours", "90th percentile", "hours"), Column("breaches", "Resolution breaches"),
+    Column("reopen_pct", "Reopened", "pct"), Column("csat", "CSAT", "csat"),
+]
+
+
+@dataclass
+class Review:
+    filters: ReportFilters
+    summary: Outcome
+    tables: dict[str, Table]
+    figures: dict
+
+
+def outcome_row(label: str, outcome: Outcome | None, satisfaction=None) -> dict:
+    o = outcome
+    return {"label": label, "resolved": o.resolved if o else 0, "response_pct": o and o.response_pct,
+            "resolution_pct": o and o.resolution_pct, "median_hours": o and o.median_hours,
+            "p90_hours": o and o.p90_hours, "breaches": o.resolution_missed if o else 0,
+            "reopen_pct": o and o.reopen_pct, "csat": satisfaction.pct if satisfaction else None}
+
+
+def received(filters: ReportFilters, groups: list | None = None) -> dict[tuple, int]:
+    """Arrivals at departments in the period: every "new" span is one (filing or a hand-off)."""
+    s = StatusSpan
+    groups = groups or []
+    query = select(*groups, func.count()).select_from(s).where(
+        s.status == Status.NEW, s.started_at >= filters.start_at, s.started_at < filters.end_before)
+    query = query.where(department_clause(s.department_id, filters.department_id))
+    if filters.type_id or filters.priority:
+        query = query.join(r, r.id == s.request_id).where(*request_clauses(filters, provider=False))
+    if groups:
+        query = query.group_by(*groups)
+    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query)}
+
+
+def volume(filters: ReportFilters) -> dict[str, int]:
+    h, d = Handoff, filters.department_id
+    handoffs = select(count_if(h.to_department_id == d) if d else func.count(),
+                      count_if(h.from_department_id == d) if d else func.count()).select_from(h).where(
+        h.at >= filters.start_at, h.at < filters.end_before)
+    if d:
+        handoffs = handoffs.where((h.to_department_id == d) | (h.from_department_id == d))
+    if filters.type_id or filters.priority:
+        handoffs = handoffs.join(r, r.id == h.request_id).where(*request_clauses(filters, provider=False))
+    handed_in, handed_out = db.session.execute(handoffs).one()
+    filed_by = select(func.count()).where(*request_clauses(filters, r.created_at, provider=False))
+    filed_by = filed_by.where(department_clause(r.requesting_department_id, d))
+    return {"received": received(filters).get((), 0), "handed_in": int(handed_in or 0),
+            "handed_out": int(handed_out or 0), "filed_by": db.session.scalar(filed_by) or 0}
+
+
+def backlog(filters: ReportFilters, now: datetime) -> tuple[list[dict], int]:
+    """Open requests now, by age since filing; and how many of them are past their resolution due time."""
+    bucket = case(*[(r.created_at > now - timedelta(days=days), i) for i, (days, _) in enumerate(AGE_BUCKETS[:-1])],
+                  else_=len(AGE_BUCKETS) - 1)
+    breached = (r.resolution_due_at < now) & r.paused_at.is_(None)
+    rows = db.session.execute(
+        select(bucket, func.count(), count_if(breached))
+        .where(r.status.in_(OPEN_STATUSES), *request_clauses(filters)).group_by(bucket)
+    ).all()
+    counts = {int(b): (int(n), int(late or 0)) for b, n, late in rows}
+    table = [{"label": label, "open": counts.get(i, (0, 0))[0], "breached": counts.get(i, (0, 0))[1]}
+             for i, (_, label) in enumerate(AGE_BUCKETS)]
+    return table, sum(n for n, _ in counts.values())
+
+
+def escalations(filters: ReportFilters) -> int:
+    return db.session.scalar(select(func.count()).where(*request_clauses(filters, r.escalated_at))) or 0
+
+
+def department_review(filters: ReportFilters, now: datetime) -> Review:
+    departments = lookups.departments()
+    overall = (outcomes(filters, []) or [None])[0]
+    satisfaction = csat_figures.overall(filters)
+    by_type = outcomes(filters, [r.type_id])
+    by_priority = outcomes(filters, [r.priority])
+    by_requesting = outcomes(filters, [r.requesting_department_id])
+    type_csat = csat_figures.csat(filters, [r.type_id], join_requests=True)
+    priority_csat = csat_figures.csat(filters, [r.priority], join_requests=True)
+    requesting_csat = csat_figures.csat(filters, [r.requesting_department_id], join_requests=True)
+    types = lookups.type_names(o.key[0] for o in by_type)
+    backlog_rows, open_total = backlog(filters, now)
+    volumes = volume(filters)
+    tables = {
+        "summary": summary_table(overall, satisfaction, volumes, open_total,
+                                 sum(b["breached"] for b in backlog_rows), escalations(filters)),
+        "by_type": _outcome_table("by_type", "By request type", "Request type", [
+            outcome_row(types.get(o.key[0], "?"), o, type_csat.get(o.key)) for o in by_type]),
+        "by_priority": _outcome_table("by_priority", "By priority", "Priority", [
+            outcome_row(lookups.priority_label(o.key[0]), o, priority_csat.get(o.key))
+            for o in sorted(by_priority, key=lambda o: _rank(o.key[0]))]),
+        "by_requesting": _outcome_table("by_requesting", "By requesting department", "Requesting department", [
+            outcome_row(lookups.department_label(departments, o.key[0]), o, requesting_csat.get(o.key))
+            for o in by_requesting]),
+        "backlog": Table("backlog", "Open backlog by age", [
+            Column("label", "Age since filing", "text"), Column("open", "Open"),
+            Column("breached", "Past resolution due time")], backlog_rows),
+        "weekly": weekly_table(filters),
+    }
+    for name in ("by_type", "by_requesting"):
+        tables[name].rows.sort(key=lambda row: row["label"])
+    return Review(filters, overall or Outcome((), 0, 0, 0, 0, 0, 0, 0, None, None), tables,
+                  {"volume": volumes, "csat": satisfaction, "open": open_total})
+
+
+def summary_table(o: Outcome | None, satisfaction, volumes: dict, open_total: int, open_breached: int,
+                  escalated: int) -> Table:
+    rows = [
+        ("Received (filed to it or handed in)", volumes["received"], "int"),
+        ("Handed in by other departments", volumes["handed_in"], "int"),
+        ("Handed out to other departments", volumes["handed_out"], "int"),
+        ("Filed by its people to others", volumes["filed_by"], "int"),
+        ("Resolved", o.resolved if o else 0, "int"),
+        ("First response within target", o and o.response_pct, "pct"),
+        ("Resolution within target", o and o.resolution_pct, "pct"),
+        ("Median business hours to resolve", o and o.median_hours, "hours"),
+        ("90th percentile business hours to resolve", o and o.p90_hours, "hours"),
+        ("Resolution breaches", o.resolution_missed if o else 0, "int"),
+        ("First-response breaches", o.response_missed if o else 0, "int"),
+        ("Escalations", escalated, "int"),
+        ("Reopen rate", o and o.reopen_pct, "pct"),
+        ("CSAT (share of 4 and 5 stars)", satisfaction.pct, "csat"),
+        ("Open backlog now", open_total, "int"),
+        ("Open and past resolution due time", open_breached, "int"),
+    ]
+    return Table("summary", "Key figures", [Column("label", "Figure", "text"), Column("value", "Value", "mixed")],
+                 [{"label": label, "value": value, "kind": kind} for label, value, kind in rows])
+
+
+def weekly_table(filters: ReportFilters) -> Table:
+    """Per week (Monday, UTC): arrivals, resolutions and their attainment, CSAT."""
+    week = week_start(r.resolved_at)
+    by_week = {_day(o.key[0]): o for o in outcomes(filters, [week])}
+    arrivals = {_day(k[0]): n for k, n in received(filters, [week_start(StatusSpan.started_at)]).items()}
+    satisfaction = {_day(k[0]): c for k, c in csat_figures.csat(
+        filters, [week_start(csat_figures.Rating.resolved_at)]).items()}
+    rows = []
+    for day in sorted(set(by_week) | set(arrivals)):
+        row = outcome_row(f"{day:%d %b %Y}", by_week.get(day), satisfaction.get(day))
+        rows.append(row | {"week": day.isoformat(), "received": arrivals.get(day, 0)})
+    columns = [Column("label", "Week of", "text"), Column("received", "Received"), *OUTCOME_COLUMNS]
+    return Table("weekly", "Weekly trend", columns, rows)
+
+
+def _outcome_table(name: str, title: str, label: str, rows: list[dict]) -> Table:
+    return Table(name, title, [Column("label", label, "text"), *OUTCOME_COLUMNS], rows)
+
+
+def _rank(priority: str) -> int:
+    order = ["urgent", "high", "normal", "low"]
+    return order.index(priority) if priority in order else len(order)
+
+
+def _day(value):
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

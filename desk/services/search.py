@@ -1,0 +1,52 @@
+"""Text search over requests through the database's full-text index.
+
+What a person types becomes a list of word prefixes that must all occur in
+the key, title or body ("print jam" finds "Printer jams on floor 2"). Only
+letters and digits reach the index's query language, so no input can inject
+FTS5 or tsquery syntax. A whole key ("it-1042") also matches exactly.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, and_, bindparam, column, func, literal_column, or_, select, table
+
+from desk.extensions import db
+from desk.models import ServiceRequest
+from desk.models.search_ddl import PG_CONFIG, PG_VECTOR
+
+_WORD = re.compile(r"[^\W_]+")
+MAX_WORDS = 8
+
+_fts = table("requests_fts", column("rowid"))
+
+
+def words(text: str) -> list[str]:
+    """The searchable words of ``text``, lower-cased, at most :data:`MAX_WORDS`."""
+    return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
+
+
+def text_match(text: str) -> ColumnElement[bool]:
+    """A WHERE clause on ``ServiceRequest``: every word as a prefix, or the exact key."""
+    exact_key = ServiceRequest.key == text.strip().upper()
+    found = words(text)
+    if not found:
+        return exact_key
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        query = " ".join(f'"{w}"*' for w in found)
+        matching = select(_fts.c.rowid).where(
+            literal_column("requests_fts").op("MATCH")(bindparam("fts_query", query))
+        )
+        return or_(exact_key, ServiceRequest.id.in_(matching))
+    if dialect == "postgresql":
+        query = " & ".join(f"{w}:*" for w in found)
+        return or_(exact_key, literal_column(PG_VECTOR).op("@@")(func.to_tsquery(PG_CONFIG, query)))
+    # Any other database: a plain (slow) substring match on every word.
+    return or_(exact_key, and_(*[_contains(w) for w in found]))
+
+
+def _contains(word: str) -> ColumnElement[bool]:
+    pattern = f"%{word}%"
+    return or_(ServiceRequest.title.ilike(pattern), ServiceRequest.body.ilike(pattern))
