@@ -365,3 +365,15 @@ def test_sign_off_keeps_history_and_the_latest_counts(org):
         agreements.sign_off(org.mkt_head, org.it_sla, Decision.DISPUTED, " ")
     with pytest.raises(AgreementError, match="its own agreement"):
         agreements.sign_off(org.it_head, org.it_sla, Decision.AGREED)
+
+
+def test_switching_a_departments_calendar_recomputes_its_open_requests(org):
+    from desk.services import admin
+
+    req = file(org, local(BERLIN, 2026, 3, 2, 9, 0))  # Berlin hours: due Tuesday 18:00 Berlin
+    shanghai = give_calendar(org.fin, "Asia/Shanghai", name="Shanghai hours")
+    with at(local(BERLIN, 2026, 3, 2, 9, 0)):
+        admin.update_department(org.it, name=org.it.name, code="IT", takes_requests=True, calendar_id=shanghai.id)
+        db.session.commit()
+    # Filed Monday 16:00 Shanghai: 2 h today, 8 h Tuesday, then 9-12 and 13-16 on Wednesday.
+    assert req.resolution_due_at == utc(local(SHANGHAI, 2026, 3, 4, 16, 0))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from desk.auth import rotate_session, set_password
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Calendar, Department, Holding, Role, ServiceRequest, User
+from desk.services import sla
 from desk.services.errors import FieldError
 
 # --- reads ------------------------------------------------------------------
@@ -102,8 +103,12 @@ def update_department(
         raise FieldError(
             "code", f"The code stays {department.code}: requests already carry it in their keys."
         )
+    calendar_changed = (calendar_id or None) != department.calendar_id
     _apply_department(department, name=name, code=code, takes_requests=takes_requests, calendar_id=calendar_id)
     _flush_unique(department, "code", "That code is already taken.")
+    if calendar_changed:
+        # Open requests' deadlines follow the department's new hours at once.
+        sla.recompute_open_requests(department_id=department.id)
 
 
 def _apply_department(department: Department, *, name: str, code: str, takes_requests: bool,
