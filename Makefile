@@ -73,8 +73,13 @@ serve: $(RUN_STAMP)
 # --- tests ------------------------------------------------------------------
 
 # Two pytest runs: the fast tests spread over the cores, then the browser tests
-# in one process (xdist does not pay off for one Chromium on two cores).
-test: test-fast test-browser
+# in one process (xdist does not pay off for one Chromium on two cores). The
+# browser tests run even when a fast test failed, so one run shows everything.
+test: $(TEST_STAMP)
+	@status=0; \
+	$(PYTEST) -n $(TEST_WORKERS) --ignore=tests/browser || status=$$?; \
+	$(PYTEST) tests/browser || status=$$?; \
+	exit $$status
 
 test-fast: $(TEST_STAMP)
 	$(PYTEST) -n $(TEST_WORKERS) --ignore=tests/browser

@@ -13,7 +13,9 @@ second writer waits for it (busy_timeout) instead of failing. Page views
 anybody.
 """
 
-from flask import Flask, has_request_context, request
+from functools import wraps
+
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 
 from desk.extensions import db
@@ -48,5 +50,17 @@ def _sqlite_begin(conn) -> None:
 def writes_expected() -> bool:
     """A writing HTTP method, or no request at all (CLI commands, the seeder)."""
     if has_request_context():
-        return request.method not in READ_METHODS
+        return request.method not in READ_METHODS and not g.get("desk_reads_only", False)
     return True
+
+
+def reads_only(view):
+    """Mark a POST view that never writes (the login form): its transactions begin
+    deferred, so a slow password hash does not hold SQLite's write lock."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.desk_reads_only = True
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -202,3 +202,46 @@ def test_a_crash_while_filing_leaves_no_request_and_no_number_used(app, world, c
         assert db.session.get(Department, world.it_id).request_seq == seq
         assert len(db.session.scalars(select(ServiceRequest.id)).all()) == count
         assert db.session.scalar(select(Event).where(Event.body == "Crash")) is None
+
+
+# --- SQLite: which transactions take the write lock up front -------------------
+
+def test_writing_requests_begin_immediate_and_page_views_do_not(app):
+    from desk.database import reads_only, writes_expected
+
+    with app.test_request_context(method="POST"):
+        assert writes_expected()
+    with app.test_request_context(method="GET"):
+        assert not writes_expected()
+    with app.app_context():
+        assert writes_expected()  # CLI commands and the seeder write
+    with app.test_request_context(method="POST"):
+        assert reads_only(writes_expected)() is False  # the login form: hashing holds no lock
+
+
+def test_a_slow_login_does_not_hold_up_a_writer(app, world, monkeypatch):
+    """While one person's password is being hashed, another person's reply goes through."""
+    import time
+
+    import desk.auth
+
+    hashing = threading.Event()
+    real_check = desk.auth.check_password_hash
+
+    def slow_check(digest, password):
+        hashing.set()
+        time.sleep(1.5)
+        return real_check(digest, password)
+
+    agent = log_in(app.test_client(), world.emails["agent"])
+    monkeypatch.setattr(desk.auth, "check_password_hash", slow_check)
+    login = threading.Thread(target=lambda: app.test_client().post(
+        "/login", data={"email": world.emails["head"], "password": "correct horse battery"}))
+    login.start()
+    assert hashing.wait(timeout=10)
+    started = time.monotonic()
+    response = agent.post(f"/requests/{world.request_key}/reply", data={"body": "while someone logs in"})
+    took = time.monotonic() - started
+    login.join(timeout=30)
+    assert response.status_code == 303
+    assert took < 1.2, f"the reply waited {took:.2f} s for the login"

@@ -56,9 +56,11 @@ def test_review_csv_has_the_report_figures(h, client, login):
     header, *rows = parse(response.text)
     assert header[:4] == ["Priority", "Resolved", "Response met", "Resolution met"]
     by_label = {row[0]: dict(zip(header, row)) for row in rows}
-    assert by_label["Normal"]["Resolved"] == "4" and by_label["Normal"]["Median to resolve"] == "6.5"
+    assert by_label["Normal"]["Resolved"] == "4" and by_label["Normal"]["Response met"] == "75.0"
     assert by_label["High"]["Resolution met"] == "0.0"
     assert by_label["Normal"]["CSAT"] == "not enough ratings"
+    by_type = parse(fetch(client, h.it_head, login, "/reports/review", format="csv", table="by_type").text)
+    assert dict(zip(by_type[0], by_type[1]))["90th percentile"] == "7.3"
     summary = dict(parse(fetch(client, h.it_head, login, "/reports/review", format="csv", table="summary").text)[1:])
     assert summary["CSAT (share of 4 and 5 stars)"] == "80.0"
     assert summary["Received (filed to it or handed in)"] == "10"

@@ -98,20 +98,6 @@ def known_time_zones() -> frozenset[str]:
     return frozenset(available_timezones() | {"UTC"})
 
 
-# The most frequent passwords of public breach corpora, and obvious variations.
-COMMON_PASSWORDS = frozenset(
-    """123456789012 1234567890 12345678910 password123 password1234 qwertyuiop
-    qwerty123456 1q2w3e4r5t iloveyou123 administrator welcome123 letmein123
-    passw0rd123 changeme123 abc123456789 0987654321 1111111111 trustno1234
-    football123 monkey12345 dragon12345 baseball123 sunshine123 princess123""".split()
-)
-
-
-def _too_common(password: str) -> bool:
-    lowered = password.lower()
-    return lowered in COMMON_PASSWORDS or len(set(lowered)) < 4 or re.fullmatch(r"(.+?)\1+", lowered) is not None
-
-
 class RequestTypeForm(FlaskForm):
     name = StringField("Name", filters=[_strip],
                        validators=[DataRequired("Give the request type a name."), Length(max=120)])

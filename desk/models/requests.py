@@ -60,7 +60,7 @@ class ServiceRequest(Base):
         # period reads index entries only. Outcomes by the resolving department:
         Index("ix_requests_report_resolved", "department_id", "resolved_at", "type_id", "priority",
               "requesting_department_id", "response_met", "resolution_met", "resolution_business_seconds",
-              "reopen_count", "escalated_at", "assignee_id", "agreement_version_id"),
+              "reopen_count", "escalated_at", "assignee_id", "agreement_version_id", "created_at"),
         # Volume by the filing department, and the bottleneck matrix's pairs:
         Index("ix_requests_report_filed", "requesting_department_id", "created_at", "department_id", "type_id",
               "priority"),

@@ -3,7 +3,7 @@
 What a person types becomes a list of word prefixes that must all occur in
 the key, title or body ("print jam" finds "Printer jams on floor 2"). Only
 letters and digits reach the index's query language, so no input can inject
-FTS5 or tsquery syntax. A whole key ("it-1042") also matches exactly.
+FTS5 or tsquery syntax. Text shaped like a key ("it-1042") finds that request only.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from desk.models import ServiceRequest
 from desk.models.search_ddl import PG_CONFIG, PG_VECTOR
 
 _WORD = re.compile(r"[^\W_]+")
+_KEY = re.compile(r"[A-Za-z]{1,8}-\d+")
 MAX_WORDS = 8
 
 _fts = table("requests_fts", column("rowid"))
@@ -31,8 +32,8 @@ def text_match(text: str) -> ColumnElement[bool]:
     """A WHERE clause on ``ServiceRequest``: every word as a prefix, or the exact key."""
     exact_key = ServiceRequest.key == text.strip().upper()
     found = words(text)
-    if not found:
-        return exact_key
+    if not found or _KEY.fullmatch(text.strip()):
+        return exact_key  # "it-1042" means that request, not everything with "it" and "1042"
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         query = " ".join(f'"{w}"*' for w in found)

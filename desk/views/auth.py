@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from desk.auth import authenticate, remote_address, rotate_session, safe_next
+from desk.database import reads_only
 from desk.extensions import db, limiter
 from desk.forms.auth import LoginForm
 
@@ -16,6 +17,7 @@ def _login_account_key() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"], key_func=remote_address)
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"], key_func=_login_account_key)
+@reads_only  # logging in writes nothing (the session is a cookie)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))

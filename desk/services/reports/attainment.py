@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from desk.extensions import db
-from desk.models import Agreement, AgreementVersion, Rating, ServiceRequest
+from desk.models import Agreement, AgreementVersion, ServiceRequest
 from desk.services.reports import lookups
-from desk.services.reports.csat import csat
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.sql import outcomes
 from desk.services.reports.tables import Column, Table
@@ -68,11 +67,10 @@ def scope_label(agreement: Agreement) -> str:
 
 def by_agent(filters: ReportFilters) -> Table:
     """Per agent who resolved (the assignee at resolution), with their CSAT (5-rating threshold)."""
-    per_agent = outcomes(filters, [r.assignee_id])
-    ratings = csat(filters, [Rating.agent_id])
+    per_agent = outcomes(filters, [r.assignee_id], ratings=True)
     names = lookups.user_names(o.key[0] for o in per_agent)
-    rows = [{"agent": names.get(o.key[0], "Unassigned"), **_figures(o),
-             "csat": ratings[o.key].pct if o.key in ratings else None} for o in per_agent]
+    rows = [{"agent": names.get(o.key[0], "Unassigned"), **_figures(o), "csat": o.satisfaction.pct}
+            for o in per_agent]
     rows.sort(key=lambda row: (row["agent"] == "Unassigned", row["agent"]))
     return Table("by_agent", "By agent", [
         Column("agent", "Agent", "text"), *OUTCOME_COLUMNS, Column("csat", "CSAT", "csat")], rows)

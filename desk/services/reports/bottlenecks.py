@@ -17,12 +17,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Department, Rating, ServiceRequest, User
+from desk.models import OPEN_STATUSES, Department, ServiceRequest, User
 from desk.services import policy
 from desk.services.reports import lookups
-from desk.services.reports.csat import Csat, csat
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import Outcome, department_clause, either_department, outcomes, request_clauses
+from desk.services.reports.sql import (
+    Csat,
+    Outcome,
+    department_clause,
+    either_department,
+    outcomes,
+    request_clauses,
+    unindexed,
+)
 from desk.services.reports.tables import Column, Table
 
 r = ServiceRequest
@@ -76,23 +83,21 @@ def bottleneck_matrix(filters: ReportFilters) -> Matrix:
     def cell(key) -> Cell:
         return cells.setdefault(key, Cell(*key))
 
-    filed = select(r.requesting_department_id, r.department_id, func.count()).where(
+    pair = [unindexed(r.requesting_department_id), unindexed(r.department_id)]
+    filed = select(*pair, func.count()).where(
         department_clause(r.requesting_department_id, None), *request_clauses(filters, r.created_at, provider=False),
-        *both_sides).group_by(r.requesting_department_id, r.department_id)
+        *both_sides).group_by(*pair)
     for a, b, n in db.session.execute(filed):
         cell((a, b)).filed = int(n)
-    for outcome in outcomes(filters.for_department(None), [r.requesting_department_id, r.department_id], both_sides):
+    for outcome in outcomes(filters.for_department(None), [r.requesting_department_id, r.department_id], both_sides,
+                            ratings=True):
         cell(outcome.key).outcome = outcome
-    backlog = select(r.requesting_department_id, r.department_id, func.count()).where(
+        cell(outcome.key).satisfaction = outcome.satisfaction
+    backlog = select(*pair, func.count()).where(
         r.status.in_(OPEN_STATUSES), *request_clauses(filters.for_department(None)), *both_sides,
-    ).group_by(r.requesting_department_id, r.department_id)
+    ).group_by(*pair)
     for a, b, n in db.session.execute(backlog):
         cell((a, b)).open = int(n)
-    # With a department: either side of the pair; without: every provider (an index range each).
-    rated = csat(filters, [r.requesting_department_id, Rating.department_id], join_requests=True, provider=not d,
-                 extra_where=either_department(r.requesting_department_id, Rating.department_id, d))
-    for key, figures in rated.items():
-        cell(key).satisfaction = figures
     names = lookups.departments()
     requesting = sorted({k[0] for k in cells if k[0] in names}, key=lambda i: names[i].name)
     providing = sorted({k[1] for k in cells if k[1] in names}, key=lambda i: names[i].name)

@@ -11,31 +11,14 @@ Fewer than ``policy.MIN_RATINGS_SHOWN`` ratings show as "not enough ratings":
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import ColumnElement, func, select
 
 from desk.extensions import db
 from desk.models import Rating, ServiceRequest
-from desk.services.policy import enough_ratings
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import count_if, department_clause
+from desk.services.reports.sql import Csat, count_if, department_clause, unindexed
 
 NOT_ENOUGH = "not enough ratings"
-
-
-@dataclass
-class Csat:
-    ratings: int = 0
-    satisfied: int = 0
-
-    @property
-    def enough(self) -> bool:
-        return enough_ratings(self.ratings)
-
-    @property
-    def pct(self) -> float | None:
-        return round(100.0 * self.satisfied / self.ratings, 1) if self.enough else None
 
 
 def csat(filters: ReportFilters, groups: list[ColumnElement] | None = None, *, extra_where: list | None = None,
@@ -50,6 +33,7 @@ def csat(filters: ReportFilters, groups: list[ColumnElement] | None = None, *, e
         where.append(r.type_id == filters.type_id)
     if filters.priority:
         where.append(r.priority == filters.priority)
+    groups = [unindexed(column) for column in groups]
     query = select(*groups, func.count(), count_if(g.score >= 4)).select_from(g).where(*where)
     if join_requests or filters.type_id or filters.priority:
         query = query.join(r, r.id == g.request_id)

@@ -21,7 +21,7 @@ from desk.extensions import db
 from desk.models import Handoff, Holding, ServiceRequest
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import department_clause, either_department, pct
+from desk.services.reports.sql import department_clause, either_department, pct, unindexed
 from desk.services.reports.tables import Column, Table
 
 r, h = ServiceRequest, Handoff
@@ -50,8 +50,9 @@ def _priority(query, filters: ReportFilters, handoff=h):
 
 def flows(filters: ReportFilters) -> list[tuple[int, int, int, int]]:
     """(from, to, hand-offs, requests) per pair."""
-    query = select(h.from_department_id, h.to_department_id, func.count(), func.count(func.distinct(h.request_id))
-                   ).where(*_in_period(filters)).group_by(h.from_department_id, h.to_department_id)
+    pair = [unindexed(h.from_department_id), unindexed(h.to_department_id)]
+    query = select(*pair, func.count(), func.count(func.distinct(h.request_id))
+                   ).where(*_in_period(filters)).group_by(*pair)
     return [tuple(int(v) for v in row) for row in db.session.execute(_priority(query, filters))]
 
 
@@ -84,8 +85,9 @@ def many_departments(filters: ReportFilters) -> dict[int, int]:
 
 
 def by_type(filters: ReportFilters) -> list[tuple[int, int, int]]:
-    query = select(h.from_type_id, func.count(), func.count(func.distinct(h.request_id))).where(
-        *_in_period(filters)).group_by(h.from_type_id)
+    kind = unindexed(h.from_type_id)
+    query = select(kind, func.count(), func.count(func.distinct(h.request_id))).where(
+        *_in_period(filters)).group_by(kind)
     return [tuple(int(v) for v in row) for row in db.session.execute(_priority(query, filters))]
 
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, literal_column, select
 
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Handoff, Rating, ServiceRequest, StatusSpan
+from desk.models import OPEN_STATUSES, Handoff, ServiceRequest, StatusSpan
+from desk.models.base import UTCDateTime
 from desk.services.reports import lookups
-from desk.services.reports.csat import csat
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.review import received
-from desk.services.reports.sql import department_clause, epoch, outcomes, pct, request_clauses
+from desk.services.reports.sql import department_clause, epoch, outcomes, pct, request_clauses, unindexed
 from desk.services.reports.tables import Column, Table
 
 r, h = ServiceRequest, Handoff
@@ -69,10 +69,12 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
     both = filters.previous()
     both = ReportFilters(start=both.start, end=filters.end, department_id=filters.department_id,
                          type_id=filters.type_id, priority=filters.priority)
-    split = filters.start_at
+    # One named parameter and literal 1/0: the CASE in SELECT and in GROUP BY must be the
+    # same expression for PostgreSQL.
+    split = bindparam("period_split", filters.start_at, type_=UTCDateTime())
 
     def period(column):
-        return case((column >= split, 1), else_=0)
+        return case((column >= split, literal_column("1")), else_=literal_column("0"))
 
     cards: dict[int, Scorecard] = {}
     names = lookups.departments()
@@ -82,18 +84,19 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
             cards[department_id] = Scorecard(department_id, lookups.department_label(names, department_id))
         return cards[department_id].now if flag else cards[department_id].before
 
-    for o in outcomes(both, [r.department_id, period(r.resolved_at)], percentiles=False):
+    for o in outcomes(both, [r.department_id, period(r.resolved_at)], percentiles=False, ratings=True):
         figures = card(o.key[0], o.key[1])
-        figures |= {"resolved": o.resolved, "attainment": o.resolution_pct, "reopen_pct": o.reopen_pct}
-    for (d, flag), c in csat(both, [Rating.department_id, period(Rating.resolved_at)]).items():
-        card(d, flag)["csat"] = c.pct
-    escalated = select(r.department_id, period(r.escalated_at), func.count()).where(
-        *request_clauses(both, r.escalated_at)).group_by(r.department_id, period(r.escalated_at))
+        figures |= {"resolved": o.resolved, "attainment": o.resolution_pct, "reopen_pct": o.reopen_pct,
+                    "csat": o.satisfaction.pct}
+    by_escalation = [unindexed(r.department_id), period(r.escalated_at)]
+    escalated = select(*by_escalation, func.count()).where(
+        *request_clauses(both, r.escalated_at)).group_by(*by_escalation)
     for d, flag, n in db.session.execute(escalated):
         card(d, flag)["escalated"] = int(n)
-    handed = select(h.from_department_id, period(h.at), func.count()).where(
+    by_handoff = [unindexed(h.from_department_id), period(h.at)]
+    handed = select(*by_handoff, func.count()).where(
         department_clause(h.from_department_id, filters.department_id), h.at >= both.start_at,
-        h.at < both.end_before).group_by(h.from_department_id, period(h.at))
+        h.at < both.end_before).group_by(*by_handoff)
     if filters.type_id:
         handed = handed.where(h.from_type_id == filters.type_id)
     if filters.priority:
@@ -119,10 +122,11 @@ def backlog_age(filters: ReportFilters, moment: datetime) -> dict[int, float]:
     """{department: average days since filing} of requests filed before ``moment`` and unresolved then."""
     age = {}
     counts: dict[int, list[float]] = {}
-    still_open = select(r.department_id, func.count(), func.sum(epoch(r.created_at))).where(
-        r.status.in_(OPEN_STATUSES), r.created_at < moment, *request_clauses(filters)).group_by(r.department_id)
-    resolved_later = select(r.department_id, func.count(), func.sum(epoch(r.created_at))).where(
-        r.resolved_at >= moment, r.created_at < moment, *request_clauses(filters)).group_by(r.department_id)
+    department = unindexed(r.department_id)
+    still_open = select(department, func.count(), func.sum(epoch(r.created_at))).where(
+        r.status.in_(OPEN_STATUSES), r.created_at < moment, *request_clauses(filters)).group_by(department)
+    resolved_later = select(department, func.count(), func.sum(epoch(r.created_at))).where(
+        r.resolved_at >= moment, unindexed(r.created_at) < moment, *request_clauses(filters)).group_by(department)
     for query in (still_open, resolved_later):
         for d, n, total in db.session.execute(query):
             entry = counts.setdefault(d, [0, 0.0])

@@ -26,7 +26,16 @@ from desk.services.rating_reports import week_start
 from desk.services.reports import csat as csat_figures
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import Outcome, count_if, department_clause, outcomes, request_clauses
+from desk.services.reports.sql import (
+    Outcome,
+    count_if,
+    department_clause,
+    outcomes,
+    quantiles,
+    request_clauses,
+    roll_up,
+    unindexed,
+)
 from desk.services.reports.tables import Column, Table
 
 r = ServiceRequest
@@ -37,6 +46,8 @@ OUTCOME_COLUMNS = [
     Column("p90_hours", "90th percentile", "hours"), Column("breaches", "Resolution breaches"),
     Column("reopen_pct", "Reopened", "pct"), Column("csat", "CSAT", "csat"),
 ]
+# Breakdowns without percentiles: each percentile needs its own ranked pass over the rows.
+COUNT_COLUMNS = [c for c in OUTCOME_COLUMNS if c.key not in ("median_hours", "p90_hours")]
 
 
 @dataclass
@@ -47,18 +58,18 @@ class Review:
     figures: dict
 
 
-def outcome_row(label: str, outcome: Outcome | None, satisfaction=None) -> dict:
+def outcome_row(label: str, outcome: Outcome | None) -> dict:
     o = outcome
     return {"label": label, "resolved": o.resolved if o else 0, "response_pct": o and o.response_pct,
             "resolution_pct": o and o.resolution_pct, "median_hours": o and o.median_hours,
             "p90_hours": o and o.p90_hours, "breaches": o.resolution_missed if o else 0,
-            "reopen_pct": o and o.reopen_pct, "csat": satisfaction.pct if satisfaction else None}
+            "reopen_pct": o and o.reopen_pct, "csat": o.satisfaction.pct if o else None}
 
 
 def received(filters: ReportFilters, groups: list | None = None) -> dict[tuple, int]:
     """Arrivals at departments in the period: every "new" span is one (filing or a hand-off)."""
     s = StatusSpan
-    groups = groups or []
+    groups = [unindexed(g) for g in groups or []]
     query = select(*groups, func.count()).select_from(s).where(
         s.status == Status.NEW, s.started_at >= filters.start_at, s.started_at < filters.end_before)
     query = query.where(department_clause(s.department_id, filters.department_id))
@@ -105,37 +116,40 @@ def escalations(filters: ReportFilters) -> int:
 
 
 def department_review(filters: ReportFilters, now: datetime) -> Review:
+    """One pass over the resolved requests (joined to their ratings) at the finest grain
+    (type, priority, requesting department, week) is summed up into every breakdown;
+    percentiles come from two ranked passes (overall and by type)."""
     departments = lookups.departments()
-    overall = (outcomes(filters, []) or [None])[0]
-    satisfaction = csat_figures.overall(filters)
-    by_type = outcomes(filters, [r.type_id])
-    by_priority = outcomes(filters, [r.priority])
-    by_requesting = outcomes(filters, [r.requesting_department_id])
-    type_csat = csat_figures.csat(filters, [r.type_id], join_requests=True)
-    priority_csat = csat_figures.csat(filters, [r.priority], join_requests=True)
-    requesting_csat = csat_figures.csat(filters, [r.requesting_department_id], join_requests=True)
-    types = lookups.type_names(o.key[0] for o in by_type)
+    where = request_clauses(filters, r.resolved_at)
+    finest = outcomes(filters, [r.type_id, r.priority, r.requesting_department_id, week_start(r.resolved_at)],
+                      percentiles=False, ratings=True)
+    overall = roll_up(finest, None).get(())
+    by_type = roll_up(finest, 0)
+    for key, (median, p90) in quantiles(r.resolution_business_seconds, [], where).items():
+        overall.median_seconds, overall.p90_seconds = median, p90
+    for key, (median, p90) in quantiles(r.resolution_business_seconds, [r.type_id], where).items():
+        by_type[key[0]].median_seconds, by_type[key[0]].p90_seconds = median, p90
+    types = lookups.type_names(by_type)
     backlog_rows, open_total = backlog(filters, now)
     volumes = volume(filters)
+    satisfaction = overall.satisfaction if overall else csat_figures.Csat()
     tables = {
         "summary": summary_table(overall, satisfaction, volumes, open_total,
                                  sum(b["breached"] for b in backlog_rows), escalations(filters)),
-        "by_type": _outcome_table("by_type", "By request type", "Request type", [
-            outcome_row(types.get(o.key[0], "?"), o, type_csat.get(o.key)) for o in by_type]),
+        "by_type": _outcome_table("by_type", "By request type", "Request type", sorted(
+            (outcome_row(types.get(k, "?"), o) for k, o in by_type.items()), key=lambda row: row["label"])),
         "by_priority": _outcome_table("by_priority", "By priority", "Priority", [
-            outcome_row(lookups.priority_label(o.key[0]), o, priority_csat.get(o.key))
-            for o in sorted(by_priority, key=lambda o: _rank(o.key[0]))]),
-        "by_requesting": _outcome_table("by_requesting", "By requesting department", "Requesting department", [
-            outcome_row(lookups.department_label(departments, o.key[0]), o, requesting_csat.get(o.key))
-            for o in by_requesting]),
+            outcome_row(lookups.priority_label(k), o)
+            for k, o in sorted(roll_up(finest, 1).items(), key=lambda item: _rank(item[0]))], COUNT_COLUMNS),
+        "by_requesting": _outcome_table("by_requesting", "By requesting department", "Requesting department", sorted(
+            (outcome_row(lookups.department_label(departments, k), o) for k, o in roll_up(finest, 2).items()),
+            key=lambda row: row["label"]), COUNT_COLUMNS),
         "backlog": Table("backlog", "Open backlog by age", [
             Column("label", "Age since filing", "text"), Column("open", "Open"),
             Column("breached", "Past resolution due time")], backlog_rows),
-        "weekly": weekly_table(filters),
+        "weekly": weekly_table(filters, roll_up(finest, 3)),
     }
-    for name in ("by_type", "by_requesting"):
-        tables[name].rows.sort(key=lambda row: row["label"])
-    return Review(filters, overall or Outcome((), 0, 0, 0, 0, 0, 0, 0, None, None), tables,
+    return Review(filters, overall or Outcome((), 0, 0, 0, 0, 0, 0, 0), tables,
                   {"volume": volumes, "csat": satisfaction, "open": open_total})
 
 
@@ -163,23 +177,22 @@ def summary_table(o: Outcome | None, satisfaction, volumes: dict, open_total: in
                  [{"label": label, "value": value, "kind": kind} for label, value, kind in rows])
 
 
-def weekly_table(filters: ReportFilters) -> Table:
-    """Per week (Monday, UTC): arrivals, resolutions and their attainment, CSAT."""
-    week = week_start(r.resolved_at)
-    by_week = {_day(o.key[0]): o for o in outcomes(filters, [week])}
+def weekly_table(filters: ReportFilters, by_week: dict | None = None) -> Table:
+    """Per week (Monday, UTC): arrivals, resolutions, their attainment and CSAT."""
+    if by_week is None:
+        by_week = roll_up(outcomes(filters, [week_start(r.resolved_at)], percentiles=False, ratings=True), 0)
+    resolved = {_day(k): o for k, o in by_week.items()}
     arrivals = {_day(k[0]): n for k, n in received(filters, [week_start(StatusSpan.started_at)]).items()}
-    satisfaction = {_day(k[0]): c for k, c in csat_figures.csat(
-        filters, [week_start(csat_figures.Rating.resolved_at)]).items()}
     rows = []
-    for day in sorted(set(by_week) | set(arrivals)):
-        row = outcome_row(f"{day:%d %b %Y}", by_week.get(day), satisfaction.get(day))
+    for day in sorted(set(resolved) | set(arrivals)):
+        row = outcome_row(f"{day:%d %b %Y}", resolved.get(day))
         rows.append(row | {"week": day.isoformat(), "received": arrivals.get(day, 0)})
-    columns = [Column("label", "Week of", "text"), Column("received", "Received"), *OUTCOME_COLUMNS]
+    columns = [Column("label", "Week of", "text"), Column("received", "Received"), *COUNT_COLUMNS]
     return Table("weekly", "Weekly trend", columns, rows)
 
 
-def _outcome_table(name: str, title: str, label: str, rows: list[dict]) -> Table:
-    return Table(name, title, [Column("label", label, "text"), *OUTCOME_COLUMNS], rows)
+def _outcome_table(name: str, title: str, label: str, rows: list[dict], columns=None) -> Table:
+    return Table(name, title, [Column("label", label, "text"), *(columns or OUTCOME_COLUMNS)], rows)
 
 
 def _rank(priority: str) -> int:

@@ -15,14 +15,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import g
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, literal, nulls_last, or_, select
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, or_, select, true
 
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from desk.extensions import db
-from desk.models import Department, ServiceRequest
+from desk.models import Department, Rating, ServiceRequest
+from desk.services.policy import enough_ratings
 from desk.services.reports.filters import ReportFilters
 
 FRACTIONS = (0.5, 0.9)
@@ -47,24 +47,33 @@ def request_clauses(filters: ReportFilters, when: ColumnElement | None = None, *
     return clauses
 
 
-def department_ids() -> list[int]:
-    """Every department id, once per HTTP request."""
-    if "report_department_ids" not in g:
-        g.report_department_ids = list(db.session.scalars(select(Department.id).order_by(Department.id)))
-    return g.report_department_ids
-
-
 def department_clause(column, department_id: int | None) -> ColumnElement[bool]:
-    """``column = department``; for all departments ``column IN (every id)``: that turns a
-    scan of the whole index into one range scan per department on the period column."""
+    """``column = department``; for all departments ``column IN (every department)``: that
+    turns a scan of a whole (department, period, ...) index into one range scan per department."""
     if department_id:
         return column == department_id
-    return column.in_(department_ids())
+    return column.in_(select(Department.id).scalar_subquery())
 
 
 def count_if(condition) -> ColumnElement[int]:
     """The number of rows where ``condition`` holds (portable: no FILTER clause)."""
     return func.sum(case((condition, 1), else_=0))
+
+
+@dataclass
+class Csat:
+    """CSAT: the share of ratings that are 4 or 5; None under the rating threshold."""
+
+    ratings: int = 0
+    satisfied: int = 0
+
+    @property
+    def enough(self) -> bool:
+        return enough_ratings(self.ratings)
+
+    @property
+    def pct(self) -> float | None:
+        return round(100.0 * self.satisfied / self.ratings, 1) if self.enough else None
 
 
 @dataclass
@@ -79,8 +88,21 @@ class Outcome:
     resolution_total: int
     reopened: int
     escalated: int
-    median_seconds: float | None
-    p90_seconds: float | None
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+    ratings: int = 0
+    satisfied: int = 0
+
+    @property
+    def satisfaction(self) -> Csat:
+        return Csat(self.ratings, self.satisfied)
+
+    def add(self, other: Outcome) -> None:
+        """Fold another group's counts in (percentiles cannot be added: they are cleared)."""
+        for name in ("resolved", "response_met", "response_total", "resolution_met", "resolution_total",
+                     "reopened", "escalated", "ratings", "satisfied"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.median_seconds = self.p90_seconds = None
 
     @property
     def response_pct(self) -> float | None:
@@ -116,115 +138,124 @@ def pct(part: int | None, whole: int | None) -> float | None:
 
 
 def outcomes(filters: ReportFilters, groups: list[ColumnElement], extra_where: list | None = None, *,
-             percentiles: bool = True) -> list[Outcome]:
-    """Outcome figures per group over requests resolved in the period (one query)."""
-    where = [*request_clauses(filters, r.resolved_at), *(extra_where or [])]
-    source = {f"g{i}": g for i, g in enumerate(groups)}
-    source |= {"value": r.resolution_business_seconds, "response_met": r.response_met,
-               "resolution_met": r.resolution_met, "reopen_count": r.reopen_count, "escalated_at": r.escalated_at}
+             percentiles: bool = True, ratings: bool = False) -> list[Outcome]:
+    """Outcome figures per group over requests resolved in the period.
 
-    def aggregates(c) -> list:
-        return [
-            func.count().label("resolved"),
-            count_if(c.response_met.is_(True)).label("response_met"),
-            func.count(c.response_met).label("response_total"),
-            count_if(c.resolution_met.is_(True)).label("resolution_met"),
-            func.count(c.resolution_met).label("resolution_total"),
-            count_if(c.reopen_count > 0).label("reopened"),
-            func.count(c.escalated_at).label("escalated"),
-        ]
-
-    if not percentiles:
-        query = select(*groups, *aggregates(_Namespace(source))).where(*where)
-        if groups:
-            query = query.group_by(*groups)
-        n = len(groups)
-        return [Outcome(tuple(row[:n]), *(int(v or 0) for v in row[n:]), None, None)
-                for row in db.session.execute(query)]
-    rows = grouped_with_percentiles(source, len(groups), aggregates, where)
-    return [Outcome(key=row[0], **row[1], median_seconds=row[2][0], p90_seconds=row[2][1]) for row in rows]
-
-
-def grouped_with_percentiles(source: dict, n_groups: int, aggregates, where: list, *, join=None):
-    """[(group key, {aggregate: value}, (p50, p90) of ``source['value']``)] per group.
-
-    ``source`` maps labels to expressions: ``g0``.. the groups, ``value`` the
-    measured column, the rest whatever ``aggregates(columns)`` reads.
+    One plain GROUP BY for the counts (with ``ratings``, joined to the ratings
+    for CSAT in the same pass); with ``percentiles``, one more query for the
+    median and 90th percentile of the business seconds to resolve.
     """
-    group_names = [f"g{i}" for i in range(n_groups)]
-    if dialect() == "postgresql":
-        c = _Namespace(source)
-        groups = [source[g] for g in group_names]
-        query = select(*groups, *aggregates(c), *[
-            func.percentile_cont(p).within_group(source["value"]) for p in FRACTIONS
-        ]).where(*where)
-        if join is not None:
-            query = query.select_from(join)
-        if groups:
-            query = query.group_by(*groups)
-        result = []
-        for row in db.session.execute(query):
-            values = row._mapping
-            key = tuple(row[:n_groups])
-            figures = {k: values[k] for k in _labels(aggregates, c)}
-            result.append((key, _ints(figures), tuple(_float(v) for v in row[-len(FRACTIONS):])))
-        return result
-    partition = [source[g] for g in group_names] or [literal(1)]
-    inner = select(
-        *[expr.label(name) for name, expr in source.items()],
-        func.row_number().over(partition_by=partition, order_by=nulls_last(source["value"])).label("rn"),
-        func.count(source["value"]).over(partition_by=partition).label("n"),
-    ).where(*where)
-    if join is not None:
-        inner = inner.select_from(join)
-    inner = inner.subquery()
-    c = inner.c
-    picks = []
-    for p in FRACTIONS:
-        low = cast(1 + p * (c.n - 1), Integer)
-        picks += [func.max(case((c.rn == low, c.value))), func.max(case((c.rn == low + 1, c.value)))]
-    groups = [c[g] for g in group_names]
-    query = select(*groups, *aggregates(c), func.max(c.n).label("n"), *picks)
+    where = [*request_clauses(filters, r.resolved_at), *(extra_where or [])]
+    groups = [unindexed(g) for g in groups]
+    rated = [func.count(Rating.id), count_if(Rating.score >= 4)] if ratings else []
+    query = select(
+        *groups,
+        func.count(),
+        count_if(r.response_met.is_(True)),
+        func.count(r.response_met),
+        count_if(r.resolution_met.is_(True)),
+        func.count(r.resolution_met),
+        count_if(r.reopen_count > 0),
+        func.count(r.escalated_at),
+        *rated,
+    ).select_from(r.__table__.outerjoin(Rating.__table__, Rating.request_id == r.id) if ratings else r).where(*where)
     if groups:
         query = query.group_by(*groups)
-    result = []
+    n = len(groups)
+    found = {}
     for row in db.session.execute(query):
-        values = row._mapping
-        n = values["n"] or 0
-        pairs = row[-2 * len(FRACTIONS):]
-        quantiles = tuple(_interpolate(p, n, pairs[2 * i], pairs[2 * i + 1]) for i, p in enumerate(FRACTIONS))
-        figures = {k: values[k] for k in _labels(aggregates, c)}
-        result.append((tuple(row[:n_groups]), _ints(figures), quantiles))
-    return result
+        counts = [int(v or 0) for v in row[n:]]
+        outcome = Outcome(tuple(row[:n]), *counts[:7])
+        if ratings:
+            outcome.ratings, outcome.satisfied = counts[7:]
+        found[outcome.key] = outcome
+    if percentiles and found:
+        for key, (median, p90) in quantiles(r.resolution_business_seconds, groups, where).items():
+            if key in found:
+                found[key].median_seconds, found[key].p90_seconds = median, p90
+    return list(found.values())
 
 
-def _interpolate(p: float, n: int, low, high) -> float | None:
+def roll_up(rows: list[Outcome], position: int | None) -> dict:
+    """Outcomes of a finer grouping summed by one key position (None: everything)."""
+    total: dict = {}
+    for row in rows:
+        key = row.key[position] if position is not None else ()
+        if key in total:
+            total[key].add(row)
+        else:
+            total[key] = Outcome((key,) if position is not None else (), 0, 0, 0, 0, 0, 0, 0)
+            total[key].add(row)
+    return total
+
+
+def quantiles(value: ColumnElement, groups: list[ColumnElement], where: list) -> dict[tuple, tuple]:
+    """{group key: (median, 90th percentile)} of ``value`` over the rows matching ``where``."""
+    where = [*where, value.is_not(None)]
+    n = len(groups)
+    if dialect() == "postgresql":
+        query = select(*groups, *[func.percentile_cont(p).within_group(value) for p in FRACTIONS]).where(*where)
+        if groups:
+            query = query.group_by(*groups)
+        return {tuple(row[:n]): tuple(_float(v) for v in row[n:]) for row in db.session.execute(query)}
+    # SQLite: rank rows inside their group, count each group, keep only the ranks around
+    # 1 + p * (n - 1). unindexed() stops SQLite from walking a whole index on a group column
+    # to get the partition order instead of range-scanning the period's covering index.
+    names = [f"g{i}" for i in range(n)]
+    base = select(*[unindexed(g).label(name) for g, name in zip(groups, names)], value.label("value")) \
+        .where(*where).subquery("base")
+    keys = [base.c[name] for name in names]
+    counts = select(*keys, func.count().label("n")).select_from(base)
+    counts = (counts.group_by(*keys) if keys else counts).subquery("counts")
+    ranked = select(base, func.row_number().over(partition_by=keys or None, order_by=base.c.value).label("rn")) \
+        .subquery("ranked")
+    joined = and_(true(), *[ranked.c[name].is_not_distinct_from(counts.c[name]) for name in names])
+    wanted = []
+    for p in FRACTIONS:
+        low = cast(1 + p * (counts.c.n - 1), Integer)
+        wanted += [low, low + 1]
+    query = select(*[ranked.c[name] for name in names], counts.c.n, ranked.c.rn, ranked.c.value) \
+        .select_from(ranked.join(counts, joined)).where(ranked.c.rn.in_(wanted))
+    picked: dict[tuple, dict[int, float]] = {}
+    sizes: dict[tuple, int] = {}
+    for row in db.session.execute(query):
+        key = tuple(row[:n])
+        sizes[key] = row[n]
+        picked.setdefault(key, {})[row[n + 1]] = row[n + 2]
+    return {key: tuple(_interpolate(p, sizes[key], ranks) for p in FRACTIONS) for key, ranks in picked.items()}
+
+
+def _interpolate(p: float, n: int, ranks: dict[int, float]) -> float | None:
     """``percentile_cont``: linear interpolation between the ranks around ``1 + p * (n - 1)``."""
-    if not n or low is None:
+    if not n:
         return None
     position = 1 + p * (n - 1)
-    fraction = position - math.floor(position)
-    if not fraction or high is None:
-        return float(low)
-    return float(low) + fraction * (float(high) - float(low))
+    low = math.floor(position)
+    fraction = position - low
+    if not fraction or low + 1 not in ranks:
+        return float(ranks[low])
+    return float(ranks[low]) + fraction * (float(ranks[low + 1]) - float(ranks[low]))
 
 
-class _Namespace:
-    """Attribute access to the source expressions (PostgreSQL path: no subquery)."""
+class unindexed(FunctionElement):
+    """The column's value, in a form SQLite cannot answer from an index ("+x")."""
 
-    def __init__(self, source: dict) -> None:
-        self.__dict__.update(source)
+    inherit_cache = True
+    name = "unindexed"
 
-    def __getitem__(self, name):
-        return self.__dict__[name]
-
-
-def _labels(aggregates, c) -> list[str]:
-    return [a.key for a in aggregates(c)]
+    def __init__(self, column) -> None:
+        super().__init__(column)
+        self.type = column.type  # the group keys keep their Python type (dates stay dates)
 
 
-def _ints(figures: dict) -> dict:
-    return {k: int(v or 0) for k, v in figures.items()}
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return "+(%s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
 
 
 def _float(value) -> float | None:
@@ -236,10 +267,6 @@ def either_department(column_a, column_b, department_id: int | None) -> list:
     if not department_id:
         return []
     return [or_(column_a == department_id, column_b == department_id)]
-
-
-def all_of(*clauses) -> ColumnElement[bool]:
-    return and_(*clauses)
 
 
 class epoch(FunctionElement):

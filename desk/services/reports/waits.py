@@ -20,7 +20,7 @@ from desk.extensions import db
 from desk.models import Handoff, ServiceRequest, Status, StatusSpan
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import department_clause, request_clauses
+from desk.services.reports.sql import department_clause, request_clauses, unindexed
 from desk.services.reports.tables import Column, Table
 
 r, s, h = ServiceRequest, StatusSpan, Handoff
@@ -40,11 +40,11 @@ class Waits:
 
 def stage_seconds(filters: ReportFilters) -> dict[tuple[int, str], tuple[int, int]]:
     """{(department, status): (business seconds, spans)} for closed spans started in the period."""
-    query = select(s.department_id, s.status, func.sum(s.business_seconds), func.count()).where(
+    query = select(unindexed(s.department_id), unindexed(s.status), func.sum(s.business_seconds), func.count()).where(
         department_clause(s.department_id, filters.department_id),
         s.status.in_([Status.NEW, Status.IN_PROGRESS, Status.WAITING]),
         s.started_at >= filters.start_at, s.started_at < filters.end_before, s.business_seconds.is_not(None),
-    ).group_by(s.department_id, s.status)
+    ).group_by(unindexed(s.department_id), unindexed(s.status))
     if filters.type_id or filters.priority:
         query = query.join(r, r.id == s.request_id).where(*request_clauses(filters, provider=False))
     return {(d, str(status)): (int(total or 0), int(n)) for d, status, total, n in db.session.execute(query)}

@@ -1,0 +1,68 @@
+"""Queue text search through the database's full-text index (FTS5 on SQLite, tsvector on PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from desk.extensions import db
+from desk.services.search import words
+
+
+@pytest.fixture
+def queue(make, client, login):
+    it = make.department("IT")
+    laptop = make.request_type(it, "Laptop")
+    employee = make.user(make.department("MKT"))
+    make.request(employee, laptop, title="Printer jams on floor 2", body="Paper stuck in tray")
+    make.request(employee, laptop, title="Screen flickers", body="Since Monday; the Überwachung tool too")
+    make.request(employee, laptop, title="Access to 50% share", body="Need the finance_share folder")
+    login(make.agent(it))
+    return client
+
+
+def keys(client, q: str) -> list[str]:
+    page = client.get("/queue/", query_string={"q": q, "status": "all", "sort": "oldest"}).text
+    return [k for k in ("IT-1", "IT-2", "IT-3") if f">{k}<" in page]
+
+
+def test_words_are_prefixes_and_all_must_match(queue):
+    assert keys(queue, "print") == ["IT-1"]
+    assert keys(queue, "print jam") == ["IT-1"]
+    assert keys(queue, "print flicker") == []
+    assert keys(queue, "PAPER stuck") == ["IT-1"]  # body, any case
+    assert keys(queue, "monday") == ["IT-2"]
+
+
+def test_key_and_punctuation(queue):
+    assert keys(queue, "it-2") == ["IT-2"]
+    assert keys(queue, "50%") == ["IT-3"]
+    assert keys(queue, "finance_share") == ["IT-3"]
+    assert keys(queue, '"*) OR (x') == []  # no query syntax reaches the index
+    assert keys(queue, "überwachung") == ["IT-2"]
+
+
+def test_index_follows_edits_and_deletes(queue, make):
+    from desk.models import ServiceRequest
+
+    req = db.session.scalar(db.select(ServiceRequest).filter_by(key="IT-1"))
+    req.title = "Toner empty"
+    db.session.commit()
+    assert keys(queue, "toner") == ["IT-1"] and keys(queue, "printer") == []
+    db.session.delete(req)
+    db.session.commit()
+    assert keys(queue, "toner") == []
+
+
+def test_the_index_is_there(app):
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            found = db.session.execute(text("SELECT name FROM sqlite_master WHERE name = 'requests_fts'")).all()
+        else:
+            found = db.session.execute(text("SELECT indexname FROM pg_indexes WHERE indexname = 'ix_requests_search'")).all()
+        assert found
+
+
+def test_words():
+    assert words("Printer-jam, floor_2 (urgent!)") == ["printer", "jam", "floor", "2", "urgent"]
+    assert words("  ") == [] and len(words("a " * 20)) == 8
