@@ -16,12 +16,7 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
@@ -53,9 +48,25 @@ def get_metadata():
 
 def render_item(type_, obj, autogen_context):
     """Write desk's column types as plain SQLAlchemy types, so migrations never import the app."""
-    if type_ == "type" and type(obj).__name__ == "UTCDateTime":
+    if type_ != "type":
+        return False
+    if type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime()"
+    if type(obj).__name__ == "StrEnumText":
+        return f"sa.String(length={obj.impl.length})"
     return False
+
+
+# The full-text search objects are written by hand in the migrations (FTS5 on
+# SQLite, a GIN expression index on PostgreSQL); autogenerate must not drop them.
+SEARCH_OBJECTS = {
+    "requests_fts", "requests_fts_data", "requests_fts_idx", "requests_fts_docsize",
+    "requests_fts_config", "requests_fts_content", "ix_requests_search",
+}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return name not in SEARCH_OBJECTS
 
 
 def run_migrations_offline():
@@ -99,6 +110,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
