@@ -78,20 +78,18 @@ def _reload(req: ServiceRequest) -> ServiceRequest:
     return queries.request_or_404(current_user, req.key)
 
 
-def _visible(key: str) -> ServiceRequest:
-    return queries.request_or_404(current_user, key)
-
-
-def _allowed(condition: bool) -> None:
-    if not condition:
+def _request_for(key: str, *, may: Callable[[User, ServiceRequest], bool]) -> ServiceRequest:
+    """The request if visible (else 404) and the user may do this to it (else 403)."""
+    req = queries.request_or_404(current_user, key)
+    if not may(current_user, req):
         abort(403)
+    return req
 
 
 @bp.post("/reply")
 @login_required
 def reply(key):
-    req = _visible(key)
-    _allowed(policy.can_reply(current_user, req))
+    req = _request_for(key, may=policy.can_reply)
     form = ReplyForm()
 
     def change():
@@ -104,8 +102,7 @@ def reply(key):
 @bp.post("/note")
 @login_required
 def note(key):
-    req = _visible(key)
-    _allowed(policy.can_work(current_user, req))
+    req = _request_for(key, may=policy.can_work)
     form = NoteForm()
 
     def change():
@@ -118,8 +115,7 @@ def note(key):
 @bp.post("/take")
 @login_required
 def take(key):
-    req = _visible(key)
-    _allowed(policy.can_work(current_user, req))
+    req = _request_for(key, may=policy.can_work)
     form = VersionedForm()
     return _perform(
         req, "take", form, lambda: workflow.take(current_user, req, version=form.version.data), "You took {key}."
@@ -129,8 +125,7 @@ def take(key):
 @bp.post("/assign")
 @login_required
 def assign(key):
-    req = _visible(key)
-    _allowed(policy.can_work(current_user, req))
+    req = _request_for(key, may=policy.can_work)
     form = AssignForm()
 
     def change():
@@ -143,8 +138,7 @@ def assign(key):
 @bp.post("/status")
 @login_required
 def status(key):
-    req = _visible(key)
-    _allowed(policy.can_work(current_user, req))
+    req = _request_for(key, may=policy.can_work)
     form = StatusForm()
     change = lambda: workflow.change_status(  # noqa: E731
         current_user, req, Status(form.status.data), reason=form.reason.data or "", version=form.version.data,
@@ -156,8 +150,7 @@ def status(key):
 @bp.post("/priority")
 @login_required
 def priority(key):
-    req = _visible(key)
-    _allowed(policy.can_work(current_user, req))
+    req = _request_for(key, may=policy.can_work)
     form = PriorityForm()
     change = lambda: workflow.set_priority(  # noqa: E731
         current_user, req, Priority(form.priority.data), version=form.version.data
@@ -168,8 +161,7 @@ def priority(key):
 @bp.post("/transfer")
 @login_required
 def transfer(key):
-    req = _visible(key)
-    _allowed(policy.can_work(current_user, req))
+    req = _request_for(key, may=policy.can_work)
     form = TransferForm()
 
     def change():
@@ -184,8 +176,7 @@ def transfer(key):
 @bp.post("/cancel")
 @login_required
 def cancel(key):
-    req = _visible(key)
-    _allowed(policy.is_requester(current_user, req))
+    req = _request_for(key, may=policy.is_requester)
     form = OptionalReasonForm()
     change = lambda: workflow.cancel(current_user, req, reason=form.reason.data or "", version=form.version.data)  # noqa: E731
     return _perform(req, "cancel", form, change, "{key} is cancelled.")
@@ -194,8 +185,7 @@ def cancel(key):
 @bp.post("/reopen")
 @login_required
 def reopen(key):
-    req = _visible(key)
-    _allowed(policy.is_requester(current_user, req))
+    req = _request_for(key, may=policy.is_requester)
     form = ReasonForm()
     change = lambda: workflow.reopen(current_user, req, reason=form.reason.data, version=form.version.data)  # noqa: E731
     return _perform(req, "reopen", form, change, "{key} is open again.")
@@ -204,8 +194,7 @@ def reopen(key):
 @bp.post("/watchers")
 @login_required
 def add_watcher(key):
-    req = _visible(key)
-    _allowed(policy.can_add_watcher(current_user, req))
+    req = _request_for(key, may=policy.can_add_watcher)
     form = WatcherForm()
 
     def change():
@@ -221,8 +210,7 @@ def add_watcher(key):
 @bp.post("/escalate")
 @login_required
 def escalate(key):
-    req = _visible(key)
-    _allowed(policy.can_escalate(current_user, req))
+    req = _request_for(key, may=policy.can_escalate)
     form = EscalateForm()
     change = lambda: workflow.escalate(current_user, req, reason=form.reason.data, version=form.version.data)  # noqa: E731
     return _perform(req, "escalate", form, change, "{key} is escalated to the head of the department.")
@@ -231,8 +219,7 @@ def escalate(key):
 @bp.post("/link")
 @login_required
 def open_linked_request(key):
-    req = _visible(key)
-    _allowed(policy.can_open_linked_request(current_user, req))
+    req = _request_for(key, may=policy.can_open_linked_request)
     form = LinkedRequestForm()
 
     def change():
