@@ -87,6 +87,9 @@ def render_request_page(
                 form.version.data = req.version
                 form.version.raw_data = [str(req.version)]
             forms[name] = form
+    panel = rating_panel(req, replaced_forms)
+    if panel and panel.get("can_reopen"):
+        forms.pop("reopen", None)  # the rating panel's "not actually fixed" is the one way to reopen
     unique_field_ids(forms)
     return render(
         "requests/show.html",
@@ -100,7 +103,7 @@ def render_request_page(
         can_work=policy.can_work(current_user, req),
         see_notes=policy.can_see_internal_notes(current_user, req),
         reopen_until=workflow.reopen_deadline(req) if req.status == Status.RESOLVED else None,
-        rating_panel=rating_panel(req, replaced_forms),
+        rating_panel=panel,
         clock=sla_view.clock_panel(req, utcnow()),
     )
 
