@@ -139,7 +139,7 @@ class Life:
         if moment > self.until:
             self._stopped()
             raise Stop
-        self.t = moment
+        self.t = moment.astimezone(UTC)  # calendar arithmetic answers in the calendar's zone
 
     def _stopped(self) -> None:
         """Open at ``until``: a breached open request may have been escalated."""

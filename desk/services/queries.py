@@ -139,7 +139,8 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
     if filters.priority:
         query = query.where(r.priority == Priority(filters.priority))
     if filters.q:
-        query = query.where(_text_match(filters.q))
+        # An open queue is a narrow set to check against the matches; history is better found from them.
+        query = query.where(_text_match(filters.q, narrow=filters.status in OPEN_STATUSES | {"open"}))
     if filters.sla:
         query = query.where(sla_queries.sla_filter(filters.sla, utcnow()))
     order = {
@@ -154,11 +155,11 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
     return db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
 
 
-def _text_match(text: str):
+def _text_match(text: str, *, narrow: bool = True):
     # The database's full-text index (FTS5 / tsvector): see desk.services.search.
     from desk.services.search import text_match
 
-    return text_match(text)
+    return text_match(text, narrow=narrow)
 
 
 def department_agents(department_id: int) -> list[User]:

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, column, func, literal_col
 from desk.extensions import db
 from desk.models import ServiceRequest
 from desk.models.search_ddl import PG_CONFIG, PG_VECTOR
+from desk.services.reports.sql import unindexed
 
 _WORD = re.compile(r"[^\W_]+")
 _KEY = re.compile(r"[A-Za-z]{1,8}-\d+")
@@ -28,8 +29,13 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
 
 
-def text_match(text: str) -> ColumnElement[bool]:
-    """A WHERE clause on ``ServiceRequest``: every word as a prefix, or the exact key."""
+def text_match(text: str, *, narrow: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause on ``ServiceRequest``: every word as a prefix, or the exact key.
+
+    ``narrow``: the rest of the query keeps few requests (an open queue), so on
+    SQLite each of them is checked against the matches; otherwise (a whole
+    history) the matches are fetched by id and filtered.
+    """
     exact_key = ServiceRequest.key == text.strip().upper()
     found = words(text)
     if not found or _KEY.fullmatch(text.strip()):
@@ -40,7 +46,10 @@ def text_match(text: str) -> ColumnElement[bool]:
         matching = select(_fts.c.rowid).where(
             literal_column("requests_fts").op("MATCH")(bindparam("fts_query", query))
         )
-        return or_(exact_key, ServiceRequest.id.in_(matching))
+        # "+id" keeps SQLite from its default plan (fetch every match by id, filter after),
+        # which is right for a whole history but slow for a queue of open requests.
+        candidate = unindexed(ServiceRequest.id) if narrow else ServiceRequest.id
+        return or_(exact_key, candidate.in_(matching))
     if dialect == "postgresql":
         query = " & ".join(f"{w}:*" for w in found)
         return or_(exact_key, literal_column(PG_VECTOR).op("@@")(func.to_tsquery(PG_CONFIG, query)))

@@ -2,7 +2,7 @@
 
 Revision ID: da8f8c2c3a1c
 Revises: 
-Create Date: 2026-11-24 04:19:24.256132
+Create Date: 2026-11-24
 
 """
 from alembic import op
@@ -212,6 +212,7 @@ def upgrade():
         batch_op.create_index('ix_requests_queue', ['department_id', 'status', 'created_at'], unique=False)
         batch_op.create_index('ix_requests_report_escalated', ['department_id', 'escalated_at'], unique=False)
         batch_op.create_index('ix_requests_report_filed', ['requesting_department_id', 'created_at', 'department_id', 'type_id', 'priority'], unique=False)
+        batch_op.create_index('ix_requests_report_requesting', ['requesting_department_id', 'resolved_at', 'department_id', 'response_met', 'resolution_met', 'resolution_business_seconds', 'reopen_count', 'escalated_at'], unique=False)
         batch_op.create_index('ix_requests_report_resolved', ['department_id', 'resolved_at', 'type_id', 'priority', 'requesting_department_id', 'response_met', 'resolution_met', 'resolution_business_seconds', 'reopen_count', 'escalated_at', 'assignee_id', 'agreement_version_id', 'created_at'], unique=False)
         batch_op.create_index('ix_requests_requester', ['requester_id', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_requests_requesting_department_id'), ['requesting_department_id'], unique=False)
@@ -472,6 +473,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_requests_requesting_department_id'))
         batch_op.drop_index('ix_requests_requester')
         batch_op.drop_index('ix_requests_report_resolved')
+        batch_op.drop_index('ix_requests_report_requesting')
         batch_op.drop_index('ix_requests_report_filed')
         batch_op.drop_index('ix_requests_report_escalated')
         batch_op.drop_index('ix_requests_queue')

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from desk.extensions import db
-from desk.models import Agreement, AgreementVersion, ServiceRequest
+from desk.models import Agreement, AgreementVersion, Rating, ServiceRequest
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.sql import outcomes
@@ -67,7 +67,7 @@ def scope_label(agreement: Agreement) -> str:
 
 def by_agent(filters: ReportFilters) -> Table:
     """Per agent who resolved (the assignee at resolution), with their CSAT (5-rating threshold)."""
-    per_agent = outcomes(filters, [r.assignee_id], ratings=True)
+    per_agent = outcomes(filters, [r.assignee_id], ratings=True, rating_groups=[Rating.agent_id])
     names = lookups.user_names(o.key[0] for o in per_agent)
     rows = [{"agent": names.get(o.key[0], "Unassigned"), **_figures(o), "csat": o.satisfaction.pct}
             for o in per_agent]

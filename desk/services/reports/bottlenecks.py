@@ -89,8 +89,12 @@ def bottleneck_matrix(filters: ReportFilters) -> Matrix:
         *both_sides).group_by(*pair)
     for a, b, n in db.session.execute(filed):
         cell((a, b)).filed = int(n)
-    for outcome in outcomes(filters.for_department(None), [r.requesting_department_id, r.department_id], both_sides,
-                            ratings=True):
+    pairs = [r.requesting_department_id, r.department_id]
+    found = outcomes(filters, pairs, ratings=True)  # the department (or all) as provider
+    if d:  # and as requester of the others: its own index range, not a scan of every department's
+        found += outcomes(filters.for_department(None), pairs, [r.requesting_department_id == d, r.department_id != d],
+                          ratings=True, provider=False)
+    for outcome in found:
         cell(outcome.key).outcome = outcome
         cell(outcome.key).satisfaction = outcome.satisfaction
     backlog = select(*pair, func.count()).where(

@@ -26,9 +26,14 @@ def csat(filters: ReportFilters, groups: list[ColumnElement] | None = None, *, e
     """{group key: Csat} over ratings of requests resolved in the period."""
     g, r = Rating, ServiceRequest
     groups = groups or []
-    where = [g.resolved_at >= filters.start_at, g.resolved_at < filters.end_before, *(extra_where or [])]
-    if provider:
-        where.append(department_clause(g.department_id, filters.department_id))
+    if provider:  # from the ratings of the provider (or of every provider: an index range each)
+        where = [g.resolved_at >= filters.start_at, g.resolved_at < filters.end_before,
+                 department_clause(g.department_id, filters.department_id)]
+    else:  # ``extra_where`` narrows the requests (a requesting department): start from them
+        where = [unindexed(g.resolved_at) >= filters.start_at, unindexed(g.resolved_at) < filters.end_before,
+                 r.resolved_at >= filters.start_at, r.resolved_at < filters.end_before]
+        join_requests = True
+    where += extra_where or []
     if filters.type_id:
         where.append(r.type_id == filters.type_id)
     if filters.priority:

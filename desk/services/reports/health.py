@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, func, literal_column, select
 
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Handoff, ServiceRequest, StatusSpan
+from desk.models import OPEN_STATUSES, Handoff, Rating, ServiceRequest, StatusSpan
 from desk.models.base import UTCDateTime
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
@@ -84,7 +84,8 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
             cards[department_id] = Scorecard(department_id, lookups.department_label(names, department_id))
         return cards[department_id].now if flag else cards[department_id].before
 
-    for o in outcomes(both, [r.department_id, period(r.resolved_at)], percentiles=False, ratings=True):
+    for o in outcomes(both, [r.department_id, period(r.resolved_at)], percentiles=False, ratings=True,
+                      rating_groups=[Rating.department_id, period(Rating.resolved_at)]):
         figures = card(o.key[0], o.key[1])
         figures |= {"resolved": o.resolved, "attainment": o.resolution_pct, "reopen_pct": o.reopen_pct,
                     "csat": o.satisfaction.pct}

@@ -80,7 +80,7 @@ def received(filters: ReportFilters, groups: list | None = None) -> dict[tuple, 
     return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query)}
 
 
-def volume(filters: ReportFilters) -> dict[str, int]:
+def volume(filters: ReportFilters, arrivals: int | None = None) -> dict[str, int]:
     h, d = Handoff, filters.department_id
     handoffs = select(count_if(h.to_department_id == d) if d else func.count(),
                       count_if(h.from_department_id == d) if d else func.count()).select_from(h).where(
@@ -92,7 +92,9 @@ def volume(filters: ReportFilters) -> dict[str, int]:
     handed_in, handed_out = db.session.execute(handoffs).one()
     filed_by = select(func.count()).where(*request_clauses(filters, r.created_at, provider=False))
     filed_by = filed_by.where(department_clause(r.requesting_department_id, d))
-    return {"received": received(filters).get((), 0), "handed_in": int(handed_in or 0),
+    if arrivals is None:
+        arrivals = received(filters).get((), 0)
+    return {"received": arrivals, "handed_in": int(handed_in or 0),
             "handed_out": int(handed_out or 0), "filed_by": db.session.scalar(filed_by) or 0}
 
 
@@ -116,13 +118,13 @@ def escalations(filters: ReportFilters) -> int:
 
 
 def department_review(filters: ReportFilters, now: datetime) -> Review:
-    """One pass over the resolved requests (joined to their ratings) at the finest grain
-    (type, priority, requesting department, week) is summed up into every breakdown;
-    percentiles come from two ranked passes (overall and by type)."""
+    """One pass over the resolved requests (joined to their ratings) by type, priority and
+    requesting department is summed up into those breakdowns and the total (a few hundred
+    grouped rows at most); the weekly trend is its own pass; percentiles come from two
+    ranked passes (overall and by type)."""
     departments = lookups.departments()
     where = request_clauses(filters, r.resolved_at)
-    finest = outcomes(filters, [r.type_id, r.priority, r.requesting_department_id, week_start(r.resolved_at)],
-                      percentiles=False, ratings=True)
+    finest = outcomes(filters, [r.type_id, r.priority, r.requesting_department_id], percentiles=False, ratings=True)
     overall = roll_up(finest, None).get(())
     by_type = roll_up(finest, 0)
     for key, (median, p90) in quantiles(r.resolution_business_seconds, [], where).items():
@@ -131,7 +133,8 @@ def department_review(filters: ReportFilters, now: datetime) -> Review:
         by_type[key[0]].median_seconds, by_type[key[0]].p90_seconds = median, p90
     types = lookups.type_names(by_type)
     backlog_rows, open_total = backlog(filters, now)
-    volumes = volume(filters)
+    weekly = weekly_table(filters)
+    volumes = volume(filters, sum(row["received"] for row in weekly.rows))
     satisfaction = overall.satisfaction if overall else csat_figures.Csat()
     tables = {
         "summary": summary_table(overall, satisfaction, volumes, open_total,
@@ -147,7 +150,7 @@ def department_review(filters: ReportFilters, now: datetime) -> Review:
         "backlog": Table("backlog", "Open backlog by age", [
             Column("label", "Age since filing", "text"), Column("open", "Open"),
             Column("breached", "Past resolution due time")], backlog_rows),
-        "weekly": weekly_table(filters, roll_up(finest, 3)),
+        "weekly": weekly,
     }
     return Review(filters, overall or Outcome((), 0, 0, 0, 0, 0, 0, 0), tables,
                   {"volume": volumes, "csat": satisfaction, "open": open_total})
@@ -177,17 +180,18 @@ def summary_table(o: Outcome | None, satisfaction, volumes: dict, open_total: in
                  [{"label": label, "value": value, "kind": kind} for label, value, kind in rows])
 
 
-def weekly_table(filters: ReportFilters, by_week: dict | None = None) -> Table:
-    """Per week (Monday, UTC): arrivals, resolutions, their attainment and CSAT."""
-    if by_week is None:
-        by_week = roll_up(outcomes(filters, [week_start(r.resolved_at)], percentiles=False, ratings=True), 0)
+def weekly_table(filters: ReportFilters) -> Table:
+    """Per week (Monday, UTC): arrivals, resolutions and their attainment (CSAT by week is
+    on the ratings pages, desk.services.rating_reports.by_week)."""
+    by_week = roll_up(outcomes(filters, [week_start(r.resolved_at)], percentiles=False), 0)
     resolved = {_day(k): o for k, o in by_week.items()}
     arrivals = {_day(k[0]): n for k, n in received(filters, [week_start(StatusSpan.started_at)]).items()}
     rows = []
     for day in sorted(set(resolved) | set(arrivals)):
         row = outcome_row(f"{day:%d %b %Y}", resolved.get(day))
         rows.append(row | {"week": day.isoformat(), "received": arrivals.get(day, 0)})
-    columns = [Column("label", "Week of", "text"), Column("received", "Received"), *COUNT_COLUMNS]
+    columns = [Column("label", "Week of", "text"), Column("received", "Received"),
+               *[c for c in COUNT_COLUMNS if c.key != "csat"]]
     return Table("weekly", "Weekly trend", columns, rows)
 
 
