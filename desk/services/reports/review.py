@@ -127,8 +127,9 @@ def department_review(filters: ReportFilters, now: datetime) -> Review:
     finest = outcomes(filters, [r.type_id, r.priority, r.requesting_department_id], percentiles=False, ratings=True)
     overall = roll_up(finest, None).get(())
     by_type = roll_up(finest, 0)
-    for key, (median, p90) in quantiles(r.resolution_business_seconds, [], where).items():
-        overall.median_seconds, overall.p90_seconds = median, p90
+    if overall is not None:  # PostgreSQL answers an empty period with one row of NULLs
+        for median, p90 in quantiles(r.resolution_business_seconds, [], where).values():
+            overall.median_seconds, overall.p90_seconds = median, p90
     for key, (median, p90) in quantiles(r.resolution_business_seconds, [r.type_id], where).items():
         by_type[key[0]].median_seconds, by_type[key[0]].p90_seconds = median, p90
     types = lookups.type_names(by_type)
