@@ -225,3 +225,18 @@ def test_period_presets():
     bad = ReportFilters.from_args({"period": "custom", "from": "2026-03-09", "to": "2026-03-01"}, today=today)
     assert bad.preset == "30d" and bad.errors
     assert week().previous().start == date(2026, 2, 23)
+
+
+def test_an_empty_period_gives_empty_reports(h):
+    # PostgreSQL answers an aggregate over no rows with one row of NULLs, SQLite with none.
+    empty = ReportFilters.from_args(MultiDict({"period": "custom", "from": "2020-01-06", "to": "2020-01-12"}),
+                                    today=NOW.date())
+    with at(NOW):
+        summary = review.department_review(empty, NOW).summary
+        assert (summary.resolved, summary.median_seconds) == (0, None)
+        assert review.department_review(empty.for_department(h.it.id), NOW).tables["by_type"].rows == []
+        assert bottlenecks.bottleneck_matrix(empty).cell(h.mkt.id, h.it.id).outcome is None
+        assert waits.where_requests_wait(empty).table.rows == []
+        assert handoffs.handoff_report(empty).total == 0
+        assert all(c.now.get("attainment") is None for c in health.scorecards(empty, NOW))
+        assert attainment.by_agreement(empty).rows == [] and attainment.by_agent(empty.for_department(h.it.id)).rows == []

@@ -126,6 +126,10 @@ def log_in(base_url):
         page.get_by_role("button", name="Log in").click()
         # The log-out form exists once logged in (its button hides in the phone menu).
         expect(page.locator("form[action$='/logout']")).to_be_attached()
+        # htmx is a deferred script: on a loaded machine it may not be wired up yet
+        # when the test starts typing, and the first input event would go unheard.
+        page.wait_for_load_state("load")
+        page.wait_for_function("() => window.htmx !== undefined")
         return page
 
     return log_in_as
