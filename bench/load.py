@@ -21,21 +21,18 @@ cores with the two workers, so its figures understate the server. Think time
 (default 0.5-2.5 s between a user's actions) makes the 50 users behave like
 people rather than a flood; ``--think 0-0`` is the flood.
 
-Measured 2026-11-24 (50 users, 60 s, 2 sync workers, demo company of 320
-requests, think 0.5-2.5 s) while six other engineers ran test suites on the
-same 2 cores (load average 5-13):
+Measured 2026-11-24 on a quiet machine (50 users, 60 s, 2 sync workers,
+demo company of 320 requests, think 0.5-2.5 s; locust on the same 2 cores):
 
-    database    req/s  errors  locked  p50     p95     p99     worker p50/p95
-    SQLite      36.5   0       0       130 ms  930 ms  1.2 s   33/128 ms
-    PostgreSQL  23.7   0       0       940 ms  2.2 s   3.5 s   67/210 ms
+    database    req/s  errors  locked  p50    p95     p99     worker p50/p95
+    SQLite      43.7   0       0       19 ms  160 ms  430 ms  14/45 ms
+    PostgreSQL  43.4   0       0       33 ms  180 ms  440 ms  23/57 ms
 
-Zero errors and zero "database is locked" on both. The client-side p95 is
-over the 300 ms goal, and the worker-side p95 (time the app spent on a
-request, from gunicorn's access log) is under it: the difference is waiting
-for a CPU on an oversubscribed machine (an earlier run at load 11 gave p50
-1.9 s with the same zero errors). Single requests take 3-18 ms and 2-14
-queries (queue 9, request page 14). Repeat on a quiet machine to check the
-client-side goal.
+Zero errors, zero "database is locked", p95 under the 300 ms goal on both.
+(The same run while six test suites shared the cores, load average 5-13,
+gave p95 930 ms / 2.2 s with the same zero errors: the gap to the worker
+time is waiting for a CPU.) Single requests take 3-18 ms and 2-14 queries
+(queue 9, request page 14).
 """
 
 from __future__ import annotations
