@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 from desk.auth import set_password
 from desk.extensions import db
@@ -50,3 +51,31 @@ class Factory:
         req = workflow.file_request(requester, request_type, title=title, body=body, priority=priority)
         db.session.commit()
         return req
+
+
+def small_company(make: Factory) -> SimpleNamespace:
+    """Four departments and one person in each part the visibility rule cares about.
+
+    IT provides (Laptop), Facilities takes hand-overs (Repair), Marketing requests,
+    Legal stands aside. No requests: each test file files its own story, and adds
+    the people and types only it needs to the namespace it gets back.
+    """
+    it = make.department("IT", name="IT")
+    fac = make.department("FAC", name="Facilities")
+    mkt = make.department("MKT", name="Marketing")
+    leg = make.department("LEG", name="Legal")
+    return SimpleNamespace(
+        it=it, fac=fac, mkt=mkt, leg=leg,
+        laptop=make.request_type(it, "Laptop"),
+        repair=make.request_type(fac, "Repair"),
+        requester=make.user(mkt, name="Rita Requester"),
+        watcher=make.user(mkt, name="Walt Watcher"),
+        mkt_head=make.head(mkt, name="Mia Head"),
+        agent=make.agent(it, name="Ada Agent"),
+        it_head=make.head(it, name="Hal Head"),
+        it_member=make.user(it, name="Ivy Member"),  # a plain member of the providing department
+        fac_agent=make.agent(fac, name="Fay Fixer"),
+        leg_agent=make.agent(leg, name="Otto Outsider"),
+        hr=make.user(leg, name="Hedda HR", is_hr=True),
+        admin=make.user(None, name="Adam Admin", is_admin=True),
+    )

@@ -8,57 +8,39 @@ from sqlalchemy import select
 from desk.extensions import db
 from desk.models import Role, ServiceRequest, Status, User
 from desk.services import policy, workflow
+from tests.factories import small_company
 
 
 @pytest.fixture
 def world(make):
-    """A small company: a request that moved from IT to Facilities, a confidential one, and more."""
-
-    class W:
-        it = make.department("IT", name="IT")
-        fac = make.department("FAC", name="Facilities")
-        mkt = make.department("MKT", name="Marketing")
-        leg = make.department("LEG", name="Legal")
-        hr_dept = make.department("HR", name="Human Resources")
-        laptop = make.request_type(it, "Laptop")
-        repair = make.request_type(fac, "Repair")
-        contract = make.request_type(leg, "Contract review", confidential=True)
-        nda = make.request_type(leg, "NDA")
-
-        requester = make.user(mkt, name="requester")
-        colleague = make.user(mkt, name="colleague of the requester")
-        mkt_head = make.head(mkt, name="requesting head")
-        watcher = make.user(hr_dept, name="watcher")
-        it_agent = make.agent(it, name="past holder agent")
-        it_head = make.head(it, name="past holder head")
-        it_member = make.user(it, name="plain member of a holder")
-        fac_agent = make.agent(fac, name="current holder agent")
-        fac_head = make.head(fac, name="current holder head")
-        leg_agent = make.agent(leg, name="legal agent")
-        other_agent = make.agent(hr_dept, name="unrelated agent")
-        other_head = make.head(hr_dept, name="unrelated head")
-        hr = make.user(hr_dept, name="HR person", is_hr=True)
-        admin = make.user(None, name="administrator", is_admin=True)
-        loner = make.user(None, name="no department")
-        gone = make.agent(fac, name="deactivated holder agent", active=False)
-        gone_requester = make.user(mkt, name="deactivated requester")
-
-    w = W
+    """The small company (tests/factories.py), the people at the rule's edges, and requests:
+    one moved from IT (``agent`` held it) to Facilities, a confidential one, and more."""
+    w = small_company(make)
+    w.hr_dept = make.department("HR", name="Human Resources")
+    w.contract = make.request_type(w.leg, "Contract review", confidential=True)
+    w.nda = make.request_type(w.leg, "NDA")
+    w.colleague = make.user(w.mkt, name="Colleague of the requester")
+    w.fac_head = make.head(w.fac, name="Current holder head")
+    w.other_agent = make.agent(w.hr_dept, name="Unrelated agent")
+    w.other_head = make.head(w.hr_dept, name="Unrelated head")
+    w.loner = make.user(None, name="No department")
+    w.gone = make.agent(w.fac, name="Deactivated holder agent", active=False)
+    w.gone_requester = make.user(w.mkt, name="Deactivated requester")
     # moved: filed to IT, watched, handed over to Facilities
     w.moved = workflow.file_request(w.requester, w.laptop, title="Desk wobbles", body="...")
     workflow.add_watcher(w.requester, w.moved, w.watcher)
-    workflow.transfer(w.it_agent, w.moved, w.repair, reason="furniture")
+    workflow.transfer(w.agent, w.moved, w.repair, reason="furniture")
     # secret: filed to IT with a watcher, then handed to a confidential Legal type
     w.secret = workflow.file_request(w.requester, w.laptop, title="Leaked laptop", body="...")
     workflow.add_watcher(w.requester, w.secret, w.watcher)
-    workflow.transfer(w.it_agent, w.secret, w.contract, reason="legal matter")
+    workflow.transfer(w.agent, w.secret, w.contract, reason="legal matter")
     # confidential from the start
     w.grievance = workflow.file_request(w.requester, w.contract, title="Contract", body="...")
     # plain ones
     w.own_head = workflow.file_request(w.mkt_head, w.nda, title="NDA for partner", body="...")
     w.homeless = workflow.file_request(w.loner, w.laptop, title="No department", body="...")
     w.closed = workflow.file_request(w.gone_requester, w.laptop, title="Old one", body="...")
-    workflow.change_status(w.it_agent, w.closed, Status.REJECTED, reason="dup")
+    workflow.change_status(w.agent, w.closed, Status.REJECTED, reason="dup")
     w.gone_requester.active = False
     db.session.commit()
     return w
@@ -78,7 +60,7 @@ def test_requester_watcher_and_requesting_head_see_a_request(world):
 def test_current_and_past_holders_see_it(world):
     w = world
     assert _visible(w.fac_agent, w.moved) and _visible(w.fac_head, w.moved)  # holds it now
-    assert _visible(w.it_agent, w.moved) and _visible(w.it_head, w.moved)  # held it
+    assert _visible(w.agent, w.moved) and _visible(w.it_head, w.moved)  # held it
 
 
 @pytest.mark.parametrize(
@@ -99,7 +81,7 @@ def test_confidential_drops_watchers_and_the_requesting_head(world):
     assert w.secret.confidential
     assert _visible(w.requester, w.secret)
     assert _visible(w.leg_agent, w.secret)  # holds it
-    assert _visible(w.it_agent, w.secret)  # held it before it became confidential
+    assert _visible(w.agent, w.secret)  # held it before it became confidential
     assert not _visible(w.watcher, w.secret)
     assert not _visible(w.mkt_head, w.secret)
     assert not _visible(w.mkt_head, w.grievance)
@@ -125,15 +107,15 @@ def test_deactivated_people_see_nothing(world):
 def test_acting_rights(world):
     w = world
     assert policy.can_work(w.fac_agent, w.moved) and policy.can_work(w.fac_head, w.moved)
-    assert not policy.can_work(w.it_agent, w.moved)  # held it, no longer works it
+    assert not policy.can_work(w.agent, w.moved)  # held it, no longer works it
     assert not policy.can_work(w.requester, w.moved)
-    assert policy.can_see_internal_notes(w.it_agent, w.moved)
+    assert policy.can_see_internal_notes(w.agent, w.moved)
     assert policy.can_see_internal_notes(w.fac_agent, w.moved)
     assert not policy.can_see_internal_notes(w.requester, w.moved)
     assert not policy.can_see_internal_notes(w.mkt_head, w.moved)
     assert policy.can_reply(w.requester, w.moved) and policy.can_reply(w.fac_agent, w.moved)
-    assert not policy.can_reply(w.watcher, w.moved) and not policy.can_reply(w.it_agent, w.moved)
-    assert not policy.can_reply(w.it_agent, w.closed)  # rejected: no more replies
+    assert not policy.can_reply(w.watcher, w.moved) and not policy.can_reply(w.agent, w.moved)
+    assert not policy.can_reply(w.agent, w.closed)  # rejected: no more replies
     assert policy.can_add_watcher(w.requester, w.moved) and not policy.can_add_watcher(w.requester, w.secret)
     assert policy.is_requester(w.requester, w.moved) and not policy.is_requester(w.watcher, w.moved)
 
@@ -150,7 +132,8 @@ def test_administration_and_catalogue_rights(world):
 
 def test_visible_clause_agrees_with_can_view_for_everyone(world):
     """The SQL rule and the Python rule give the same answer for every user and request."""
-    users = [v for v in vars(world).values() if isinstance(v, User)]
+    people = {role: v for role, v in vars(world).items() if isinstance(v, User)}
+    users = list(people.values())
     requests = list(db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)))
     assert len(users) == 17 and len(requests) == 6
     disagreements = []
@@ -161,5 +144,5 @@ def test_visible_clause_agrees_with_can_view_for_everyone(world):
             disagreements.append((user.name, sorted(in_sql), sorted(in_python)))
     assert disagreements == []
     # and the world is mixed enough for that to mean something
-    counts = {u.name: sum(policy.can_view(u, r) for r in requests) for u in users}
-    assert counts["requester"] == 3 and counts["HR person"] == 0 and counts["past holder agent"] == 4
+    counts = {role: sum(policy.can_view(u, r) for r in requests) for role, u in people.items()}
+    assert counts["requester"] == 3 and counts["hr"] == 0 and counts["agent"] == 4

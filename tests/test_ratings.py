@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from desk.clock import utcnow
@@ -304,6 +304,37 @@ def test_rating_on_the_request_page_closes_it_and_shows_it(make, client, login):
     assert req.status == Status.CLOSED and req.closed_at is not None
 
 
+@pytest.mark.parametrize("path, data, step, kind", [
+    ("rating", {"score": "4", "comment": "Quick and kind"}, "rate", EventKind.RATED),
+    ("not-fixed", {"reason": "Still slow every morning"}, "reopen", EventKind.REOPENED),
+])
+def test_a_rating_panel_post_that_loses_a_race_is_refused_like_any_action(make, client, login, monkeypatch,
+                                                                         path, data, step, kind):
+    """The agent closes the request between the requester's read and write (on PostgreSQL both read
+    at once): the version check refuses the write and the page says so, as for every other action."""
+    shop = Shop(make)
+    req = shop.resolved()
+    version = req.version
+    login(shop.requester)
+    original = getattr(workflow, step)
+
+    def after_someone_else_wrote(requester, target, **kwargs):
+        # What another process's committed change looks like from here: a newer version under our feet.
+        db.session.execute(update(ServiceRequest.__table__).where(ServiceRequest.id == target.id)
+                           .values(version=ServiceRequest.version + 1))
+        return original(requester, target, **kwargs)
+
+    monkeypatch.setattr(workflow, step, after_someone_else_wrote)
+    response = client.post(f"/requests/{req.key}/{path}", data=data, headers=HTMX)
+    assert response.status_code == 409
+    assert (f"{req.key} was changed by someone else just now (Ivan Agent has it now). Nothing was saved."
+            in response.text)
+    assert "Rate the service" in response.text  # the panel is still there to try again
+    db.session.expire_all()
+    assert (req.status, req.version, req.reopen_count) == (Status.RESOLVED, version, 0)
+    assert rating_count() == 0 and events_of(req, kind) == []
+
+
 def test_the_to_rate_list_empties_as_ratings_come_in(make, client, login):
     shop = Shop(make)
     req = shop.resolved()
@@ -345,7 +376,8 @@ def test_a_request_the_agent_closed_can_still_be_rated_within_the_window(make, c
     login(shop.requester)
     assert "Rate the service" in client.get(f"/requests/{req.key}").text
     response = client.post(f"/requests/{req.key}/rating", data={"score": "5"})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"].endswith("/requests/IT-1#rating")
+    assert "Thank you for rating IT-1." in client.get(response.headers["Location"]).text
     db.session.expire_all()
     assert req.status == Status.CLOSED and db.session.scalar(select(Rating.score)) == 5
     (event,) = events_of(req, EventKind.RATED)

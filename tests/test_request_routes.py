@@ -13,36 +13,21 @@ from sqlalchemy import func, select
 from desk.extensions import db
 from desk.models import Event, EventKind, Priority, ServiceRequest, Status
 from desk.services import workflow
+from tests.factories import small_company
 from tests.helpers import HTMX, count_queries, field_error, version_of
 
 
 @pytest.fixture
 def w(make):
-    class W:
-        it = make.department("IT", name="IT")
-        fac = make.department("FAC", name="Facilities")
-        mkt = make.department("MKT", name="Marketing")
-        leg = make.department("LEG", name="Legal")
-        laptop = make.request_type(it, "Laptop")
-        printer = make.request_type(it, "Printer")
-        repair = make.request_type(fac, "Repair")
-        requester = make.user(mkt, name="Rita Requester")
-        watcher = make.user(mkt, name="Walt Watcher")
-        friend = make.user(leg, name="Fran Friend", email="fran@example.test")
-        mkt_head = make.head(mkt, name="Mia Head")
-        agent = make.agent(it, name="Ada Agent")
-        colleague = make.agent(it, name="Cole Colleague")
-        it_head = make.head(it, name="Hal Head")
-        it_member = make.user(it, name="Ivy Member")
-        fac_agent = make.agent(fac, name="Fay Fixer")
-        outsider = make.agent(leg, name="Otto Outsider")
-        hr = make.user(leg, name="Hedda HR", is_hr=True)
-        admin = make.user(None, name="Adam Admin", is_admin=True)
-
-    W.req = make.request(W.requester, W.laptop, title="Screen flickers", body="Since Monday.")
-    workflow.add_watcher(W.requester, W.req, W.watcher)
+    """The small company (tests/factories.py), a second IT agent and type, a Legal friend, and IT-1."""
+    w = small_company(make)
+    w.printer = make.request_type(w.it, "Printer")
+    w.colleague = make.agent(w.it, name="Cole Colleague")
+    w.friend = make.user(w.leg, name="Fran Friend", email="fran@example.test")
+    w.req = make.request(w.requester, w.laptop, title="Screen flickers", body="Since Monday.")
+    workflow.add_watcher(w.requester, w.req, w.watcher)
     db.session.commit()
-    return W
+    return w
 
 
 def _events(req) -> list[Event]:
@@ -83,7 +68,7 @@ EXPECTED = {
     "mkt_head": {a: 403 for a in ACTIONS},
     "it_member": {a: 404 for a in ACTIONS},
     "fac_agent": {a: 404 for a in ACTIONS},
-    "outsider": {a: 404 for a in ACTIONS},
+    "leg_agent": {a: 404 for a in ACTIONS},
     "hr": {a: 404 for a in ACTIONS},
     "admin": {a: 404 for a in ACTIONS},
 }

@@ -34,8 +34,14 @@ from desk.web import is_htmx
 bp = Blueprint("actions", __name__, url_prefix="/requests/<key>")
 
 
-def _perform(req: ServiceRequest, name: str, form: FlaskForm, change: Callable[[], object], done: str):
-    """Validate ``form``, apply ``change``, commit; on failure show the form again, losing nothing."""
+def perform(
+    req: ServiceRequest, name: str, form: FlaskForm, change: Callable[[], object], done: str, *, anchor: str | None = None
+):
+    """Validate ``form``, apply ``change``, commit; on failure show the form again, losing nothing.
+
+    Every POST on the request page goes through here, the rating panel's too (desk.views.ratings):
+    ``name`` is the form's name on the page, ``anchor`` where the page scrolls back to afterwards.
+    """
     fresh = build_forms(req).get(name)
     if fresh is not None:
         # Dynamic choices (agents, transfer targets) come from the current request. Fixed
@@ -63,7 +69,7 @@ def _perform(req: ServiceRequest, name: str, form: FlaskForm, change: Callable[[
     if is_htmx():
         return render_request_page(_reload(req), error=None)
     flash(done.format(key=req.key), "success")
-    return redirect(url_for("requests.show", key=req.key), code=303)
+    return redirect(url_for("requests.show", key=req.key, _anchor=anchor), code=303)
 
 
 def _no_longer_possible(req: ServiceRequest, form: FlaskForm) -> str:
@@ -78,7 +84,7 @@ def _reload(req: ServiceRequest) -> ServiceRequest:
     return queries.request_or_404(current_user, req.key)
 
 
-def _request_for(key: str, *, may: Callable[[User, ServiceRequest], bool]) -> ServiceRequest:
+def request_for(key: str, *, may: Callable[[User, ServiceRequest], bool]) -> ServiceRequest:
     """The request if visible (else 404) and the user may do this to it (else 403)."""
     req = queries.request_or_404(current_user, key)
     if not may(current_user, req):
@@ -89,35 +95,35 @@ def _request_for(key: str, *, may: Callable[[User, ServiceRequest], bool]) -> Se
 @bp.post("/reply")
 @login_required
 def reply(key):
-    req = _request_for(key, may=policy.can_reply)
+    req = request_for(key, may=policy.can_reply)
     form = ReplyForm()
 
     def change():
         event = workflow.reply(current_user, req, form.body.data)
         attachments.store(current_user, req, event, form.attachments.uploads)
 
-    return _perform(req, "reply", form, change, "Reply sent.")
+    return perform(req, "reply", form, change, "Reply sent.")
 
 
 @bp.post("/note")
 @login_required
 def note(key):
-    req = _request_for(key, may=policy.can_work)
+    req = request_for(key, may=policy.can_work)
     form = NoteForm()
 
     def change():
         event = workflow.add_note(current_user, req, form.body.data)
         attachments.store(current_user, req, event, form.attachments.uploads)
 
-    return _perform(req, "note", form, change, "Note added.")
+    return perform(req, "note", form, change, "Note added.")
 
 
 @bp.post("/take")
 @login_required
 def take(key):
-    req = _request_for(key, may=policy.can_work)
+    req = request_for(key, may=policy.can_work)
     form = VersionedForm()
-    return _perform(
+    return perform(
         req, "take", form, lambda: workflow.take(current_user, req, version=form.version.data), "You took {key}."
     )
 
@@ -125,43 +131,43 @@ def take(key):
 @bp.post("/assign")
 @login_required
 def assign(key):
-    req = _request_for(key, may=policy.can_work)
+    req = request_for(key, may=policy.can_work)
     form = AssignForm()
 
     def change():
         assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
         workflow.assign(current_user, req, assignee, version=form.version.data)
 
-    return _perform(req, "assign", form, change, "Assignment saved.")
+    return perform(req, "assign", form, change, "Assignment saved.")
 
 
 @bp.post("/status")
 @login_required
 def status(key):
-    req = _request_for(key, may=policy.can_work)
+    req = request_for(key, may=policy.can_work)
     form = StatusForm()
     change = lambda: workflow.change_status(  # noqa: E731
         current_user, req, Status(form.status.data), reason=form.reason.data or "", version=form.version.data,
         clarity=form.clarity.data or None,
     )
-    return _perform(req, "status", form, change, "Status changed.")
+    return perform(req, "status", form, change, "Status changed.")
 
 
 @bp.post("/priority")
 @login_required
 def priority(key):
-    req = _request_for(key, may=policy.can_work)
+    req = request_for(key, may=policy.can_work)
     form = PriorityForm()
     change = lambda: workflow.set_priority(  # noqa: E731
         current_user, req, Priority(form.priority.data), version=form.version.data
     )
-    return _perform(req, "priority", form, change, "Priority changed.")
+    return perform(req, "priority", form, change, "Priority changed.")
 
 
 @bp.post("/transfer")
 @login_required
 def transfer(key):
-    req = _request_for(key, may=policy.can_work)
+    req = request_for(key, may=policy.can_work)
     form = TransferForm()
 
     def change():
@@ -170,31 +176,31 @@ def transfer(key):
             raise WorkflowError("Choose where the request goes.")
         workflow.transfer(current_user, req, to_type, reason=form.reason.data, version=form.version.data)
 
-    return _perform(req, "transfer", form, change, "{key} was handed over.")
+    return perform(req, "transfer", form, change, "{key} was handed over.")
 
 
 @bp.post("/cancel")
 @login_required
 def cancel(key):
-    req = _request_for(key, may=policy.is_requester)
+    req = request_for(key, may=policy.is_requester)
     form = OptionalReasonForm()
     change = lambda: workflow.cancel(current_user, req, reason=form.reason.data or "", version=form.version.data)  # noqa: E731
-    return _perform(req, "cancel", form, change, "{key} is cancelled.")
+    return perform(req, "cancel", form, change, "{key} is cancelled.")
 
 
 @bp.post("/reopen")
 @login_required
 def reopen(key):
-    req = _request_for(key, may=policy.is_requester)
+    req = request_for(key, may=policy.is_requester)
     form = ReasonForm()
     change = lambda: workflow.reopen(current_user, req, reason=form.reason.data, version=form.version.data)  # noqa: E731
-    return _perform(req, "reopen", form, change, "{key} is open again.")
+    return perform(req, "reopen", form, change, "{key} is open again.")
 
 
 @bp.post("/watchers")
 @login_required
 def add_watcher(key):
-    req = _request_for(key, may=policy.can_add_watcher)
+    req = request_for(key, may=policy.can_add_watcher)
     form = WatcherForm()
 
     def change():
@@ -204,22 +210,22 @@ def add_watcher(key):
             raise WorkflowError(f"Nobody at the company has the e-mail {email}.")
         workflow.add_watcher(current_user, req, watcher)
 
-    return _perform(req, "watcher", form, change, "Watcher added.")
+    return perform(req, "watcher", form, change, "Watcher added.")
 
 
 @bp.post("/escalate")
 @login_required
 def escalate(key):
-    req = _request_for(key, may=policy.can_escalate)
+    req = request_for(key, may=policy.can_escalate)
     form = EscalateForm()
     change = lambda: workflow.escalate(current_user, req, reason=form.reason.data, version=form.version.data)  # noqa: E731
-    return _perform(req, "escalate", form, change, "{key} is escalated to the head of the department.")
+    return perform(req, "escalate", form, change, "{key} is escalated to the head of the department.")
 
 
 @bp.post("/link")
 @login_required
 def open_linked_request(key):
-    req = _request_for(key, may=policy.can_open_linked_request)
+    req = request_for(key, may=policy.can_open_linked_request)
     form = LinkedRequestForm()
 
     def change():
@@ -228,4 +234,4 @@ def open_linked_request(key):
             raise WorkflowError("Choose which department you wait on.")
         workflow.open_linked_request(current_user, req, request_type, title=form.title.data, body=form.body.data)
 
-    return _perform(req, "link", form, change, "Linked request opened; {key} waits on it.")
+    return perform(req, "link", form, change, "Linked request opened; {key} waits on it.")

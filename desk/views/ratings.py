@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from desk.extensions import db
 from desk.forms import EmptyForm
 from desk.forms.feedback import DIMENSIONS, NotFixedForm, RatingForm
-from desk.services import policy, queries, ratings, workflow
+from desk.services import policy, ratings, workflow
 from desk.services.rating_links import STAR_LABELS, BadRatingLink, read_token
 from desk.services.workflow import WorkflowError
-from desk.views.request_page import render_request_page
-from desk.web import is_htmx, render
+from desk.views.actions import perform, request_for
+from desk.web import render
 
 bp = Blueprint("ratings", __name__)
 
@@ -22,51 +22,22 @@ bp = Blueprint("ratings", __name__)
 @bp.post("/requests/<key>/rating")
 @login_required
 def rate(key: str):
-    req = queries.request_or_404(current_user, key)
-    if not policy.can_rate(current_user, req):
-        abort(403)
+    req = request_for(key, may=policy.can_rate)
     form = RatingForm()
-    if not form.validate_on_submit():
-        return render_request_page(req, status=422, rating=form)
-    try:
-        ratings.give(current_user, req, score=form.score.data, dimensions=form.dimensions(),
-                     comment=form.comment.data or "")
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        return render_request_page(_reload(req), status=409, error=str(error), rating=form)
-    return _done(req, "Thank you for rating {key}.")
+    change = lambda: ratings.give(  # noqa: E731
+        current_user, req, score=form.score.data, dimensions=form.dimensions(), comment=form.comment.data or ""
+    )
+    return perform(req, "rating", form, change, "Thank you for rating {key}.", anchor="rating")
 
 
 @bp.post("/requests/<key>/not-fixed")
 @login_required
 def not_fixed(key: str):
     """"Not actually fixed": instead of rating, the requester reopens the request."""
-    req = queries.request_or_404(current_user, key)
-    if not policy.is_requester(current_user, req):
-        abort(403)
+    req = request_for(key, may=policy.is_requester)
     form = NotFixedForm()
-    if not form.validate_on_submit():
-        return render_request_page(req, status=422, not_fixed=form)
-    try:
-        workflow.reopen(current_user, req, reason=form.reason.data)
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        return render_request_page(_reload(req), status=409, error=str(error), not_fixed=form)
-    return _done(req, "{key} is open again; the team will look at it.")
-
-
-def _done(req, message: str):
-    if is_htmx():
-        return render_request_page(_reload(req))
-    flash(message.format(key=req.key), "success")
-    return redirect(url_for("requests.show", key=req.key, _anchor="rating"), code=303)
-
-
-def _reload(req):
-    db.session.expire_all()
-    return queries.request_or_404(current_user, req.key)
+    change = lambda: workflow.reopen(current_user, req, reason=form.reason.data)  # noqa: E731
+    return perform(req, "not_fixed", form, change, "{key} is open again; the team will look at it.", anchor="rating")
 
 
 # --- the one-click links in the resolution e-mail (no login needed) --------
