@@ -76,6 +76,7 @@ ACCESS: dict[str, str] = {
     "GET agreements.offered":                "L    404  404  404  404  200  404  404",
     "GET agreements.received":               "L    404  404  404  404  200  404  404",
     "POST agreements.sign_off":              "L    404  404  404  404  404  404  404",
+    "POST agreements.retire":                "L    404  404  404  404  303  404  404",
     # issue 5: reports. Heads see their department's, HR the aggregates; only a head opens the requests
     # behind a bottleneck cell of their own department (HR never sees request contents).
     "GET reports.attainment":                "L    404  404  404  404  200  200  404",
@@ -114,6 +115,8 @@ ACCESS: dict[str, str] = {
     "POST calendars.save_day":                "L    404  404  404  404  404  404  422",
     "POST calendars.remove_day":              "L    404  404  404  404  404  404  303",
     "POST calendars.import_holidays":         "L    404  404  404  404  404  404  422",
+    # IT uses the world's calendar, so the administrator's delete is refused (303 back, with the reason).
+    "POST calendars.delete":                  "L    404  404  404  404  404  404  303",
     # issue 4: notifications and ratings. The rating link's token is the credential (no login);
     # IT-1 is not resolved, so the link page says it cannot be rated and POSTing it is refused (409).
     "GET notifications.bell":                 "286  200  200  200  200  200  200  200",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from desk.auth import rotate_session, set_password
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Calendar, Department, Holding, Role, ServiceRequest, User
-from desk.services import sla
+from desk.services import sla, workflow
 from desk.services.errors import FieldError
 
 # --- reads ------------------------------------------------------------------
@@ -168,12 +168,14 @@ def update_user(
     is_admin: bool,
     active: bool,
     password: str | None = None,
-) -> None:
+) -> int:
     """Change an account. Every change applies from the user's next page view.
 
     A new password or a deactivation also ends the user's sessions. An
     administrator cannot lock themselves out (deactivate themselves or drop
-    their own admin flag): another administrator has to.
+    their own admin flag): another administrator has to. A deactivated
+    person's open requests go back, unassigned, to their departments' queues;
+    returns how many did.
     """
     if user.id == admin.id:
         if not active:
@@ -188,6 +190,21 @@ def update_user(
     elif was_active and not active:
         rotate_session(user)
     _flush_unique(user, "email", "Someone already has this e-mail address.")
+    return _back_to_queues(admin, user) if was_active and not active else 0
+
+
+def _back_to_queues(admin: User, user: User) -> int:
+    """Unassign the person's open requests, through the workflow so each timeline says why."""
+    r = ServiceRequest
+    assigned = db.session.scalars(
+        select(r).where(r.assignee_id == user.id, r.status.in_(OPEN_STATUSES))
+        .options(joinedload(r.department)).order_by(r.id)
+    ).all()
+    for req in assigned:
+        reason = f"{user.name}'s account was deactivated; the request is back in the {req.department.name} queue."
+        workflow.assign(admin, req, None, reason=reason)
+    db.session.flush()
+    return len(assigned)
 
 
 def _apply_user(user: User, *, name: str, email: str, department_id: int | None, role: Role,

@@ -212,14 +212,18 @@ def publish_agreement(
     return version
 
 
-def retire_agreement(head: User, agreement: Agreement) -> None:
-    """Take the agreement out of force; the provider's open requests fall back to a broader one."""
+def retire_agreement(head: User, agreement: Agreement) -> int:
+    """Take the agreement out of force; the provider's open requests fall back to a broader one.
+
+    Returns how many open requests got new deadlines. Publishing targets for
+    the scope again brings it back (as a new version).
+    """
     current = agreement.current
     if current is None:
         raise AgreementError("This agreement is not in force.")
     current.superseded_at = utcnow()
     db.session.flush()
-    _recompute(agreement.provider_id)
+    return _recompute(agreement.provider_id)
 
 
 def sign_off(head: User, version: AgreementVersion, decision: Decision | str, comment: str = "") -> SignOff:
@@ -271,7 +275,7 @@ def _check_targets(targets: Targets) -> dict[Priority, tuple[int, int]]:
     return checked
 
 
-def _recompute(provider_id: int) -> None:
+def _recompute(provider_id: int) -> int:
     from desk.services import sla  # sla imports this module for effective_agreement
 
-    sla.recompute_open_requests(department_id=provider_id)
+    return sla.recompute_open_requests(department_id=provider_id)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import uuid4
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desk.business_time import STANDARD_WEEK, BusinessCalendar
 from desk.clock import utcnow
 from desk.extensions import db
-from desk.models import Calendar, CalendarDay, Department
+from desk.models import OPEN_STATUSES, Calendar, CalendarDay, Department, ServiceRequest
 from desk.services.errors import FieldError
 
 # Departments without a calendar work the standard week in UTC.
@@ -98,6 +98,40 @@ def remove_special_day(calendar: Calendar, row: CalendarDay) -> None:
     """The date follows the normal week again."""
     calendar.days.remove(row)  # delete-orphan deletes the row at flush
     _changed(calendar)
+
+
+class CalendarInUse(Exception):
+    """The calendar still sets some department's hours; the message says which and what to do."""
+
+
+def delete_calendar(calendar: Calendar) -> int:
+    """Delete a calendar no department uses, with its special days; returns how many days went.
+
+    Deadlines are counted in the hours of the calendar of the department that
+    holds a request, and departments are the only holders of a calendar, so
+    "no department uses it" is exactly "no request's deadlines depend on it"
+    (closed spans keep the business seconds they were measured with).
+    """
+    users = list(db.session.scalars(
+        select(Department).where(Department.calendar_id == calendar.id).order_by(Department.name)
+    ))
+    if users:
+        raise CalendarInUse(_in_use_message(calendar, users))
+    days = len(calendar.days)
+    db.session.delete(calendar)  # its days go with it (delete-orphan)
+    db.session.flush()
+    return days
+
+
+def _in_use_message(calendar: Calendar, users: list[Department]) -> str:
+    open_requests = db.session.scalar(select(func.count(ServiceRequest.id)).where(
+        ServiceRequest.department_id.in_([d.id for d in users]), ServiceRequest.status.in_(OPEN_STATUSES)))
+    names = [d.name for d in users]
+    who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    uses = "uses" if len(users) == 1 else "use"
+    clocks = f"; the deadlines of {open_requests} open request{'s' if open_requests != 1 else ''} are counted in its hours" \
+        if open_requests else ""
+    return f"{calendar.name} stays: {who} {uses} it{clocks}. Give {who} another calendar on the Departments page first."
 
 
 @dataclass(frozen=True)

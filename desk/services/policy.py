@@ -148,6 +148,11 @@ def can_publish_agreements(user: User, department: Department) -> bool:
     return user.heads(department.id)
 
 
+def can_retire_agreement(user: User, agreement) -> bool:
+    """Whoever publishes the provider's targets may take them out of force."""
+    return can_publish_agreements(user, agreement.provider)
+
+
 def can_sign_off(user: User, agreement) -> bool:
     """The head of a requesting department the agreement covers (never the provider's own)."""
     return (

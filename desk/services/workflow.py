@@ -8,6 +8,8 @@ all.
 
 Permission to act (who) is :mod:`desk.services.policy`'s business and is
 checked by the caller; this module guards the state machine (what, when).
+Linked requests and escalation are in :mod:`desk.services.workflow_links`,
+re-exported here, so callers use this one module.
 """
 
 from __future__ import annotations
@@ -133,8 +135,13 @@ def take(agent: User, req: ServiceRequest, *, version: int | None = None) -> Non
     assign(agent, req, agent)
 
 
-def assign(actor: User, req: ServiceRequest, assignee: User | None, *, version: int | None = None) -> None:
-    """Give the request to a colleague of its department (or to nobody)."""
+def assign(
+    actor: User, req: ServiceRequest, assignee: User | None, *, version: int | None = None, reason: str = ""
+) -> None:
+    """Give the request to a colleague of its department (or to nobody).
+
+    ``reason``: shown on the timeline, e.g. why an administrator took it off a deactivated agent.
+    """
     _check_version(req, version)
     _require_open(req)
     if assignee is not None and not assignee.works_in(req.department.id):
@@ -147,6 +154,7 @@ def assign(actor: User, req: ServiceRequest, assignee: User | None, *, version: 
         req,
         actor,
         EventKind.ASSIGNED,
+        body=reason.strip(),
         data={"from": previous.name if previous else None, "to": assignee.name if assignee else None},
     )
     if assignee is not None and req.status == Status.NEW:
@@ -295,51 +303,6 @@ def add_watcher(actor: User, req: ServiceRequest, watcher: User) -> None:
     _record(req, actor, EventKind.WATCHER_ADDED, data={"user": watcher.name})
 
 
-# --- linked requests and escalation (the SLA clock's side of the workflow) --
-
-def open_linked_request(
-    agent: User, parent: ServiceRequest, request_type: RequestType, *, title: str, body: str
-) -> ServiceRequest:
-    """File a request to another department on behalf of ``parent``'s department.
-
-    While it is open the parent waits on it ("waiting on FIN-12") and the
-    parent's resolution clock pauses; the wait is on the other department's clock.
-    """
-    _require_open(parent)
-    if request_type.department_id == parent.department_id:
-        raise WorkflowError("A linked request goes to another department; work this one here.")
-    child = file_request(agent, request_type, title=title, body=body, parent=parent)
-    _record(parent, agent, EventKind.LINK_OPENED, data={"key": child.key, "department": child.department.code})
-    sla.sync_pause(parent, child.created_at)
-    db.session.flush()
-    return child
-
-
-def _linked_request_moved(child: ServiceRequest, actor: User, now) -> None:
-    """A linked request ended (or came back): the parent resumes (or pauses again)."""
-    parent = child.parent
-    kind = EventKind.LINK_OPENED if child.is_open else EventKind.LINK_CLOSED
-    _record(parent, actor, kind, data={"key": child.key, "status": child.status.value})  # tells the parent's agents
-    sla.sync_pause(parent, now)
-
-
-def escalate(requester: User, req: ServiceRequest, *, reason: str, version: int | None = None) -> Event:
-    """The requester escalates a breached request to the providing department's head."""
-    _check_version(req, version)
-    _require_open(req)
-    if req.requester_id != requester.id:
-        raise WorkflowError("Only the person who filed the request can escalate it.")
-    if req.escalated_at is not None:
-        raise WorkflowError(f"{req.key} is already escalated to the head of {req.department.name}.")
-    now = utcnow()
-    if not sla.is_breached(req, now):
-        raise WorkflowError(f"{req.key} is within its agreed time; it can be escalated once it is late.")
-    if not reason.strip():
-        raise WorkflowError("Say why you escalate the request.")
-    req.escalated_at = now
-    return _record(req, requester, EventKind.ESCALATED, body=reason.strip(), data={"department": req.department.code})
-
-
 # --- the pieces every change is made of ----------------------------------
 
 def _record(
@@ -415,3 +378,8 @@ def _check_version(req: ServiceRequest, version: int | None) -> None:
             f"{req.key} changed since you opened it (see the latest activity below). "
             "Nothing was saved; check and try again."
         )
+
+
+# Linked requests and escalation live in workflow_links (this module's size);
+# re-exported so callers keep one module: workflow.escalate, workflow.open_linked_request.
+from desk.services.workflow_links import _linked_request_moved, escalate, open_linked_request  # noqa: E402, F401

@@ -138,16 +138,26 @@ def _save_user(form: UserForm, user: User | None):
             role=Role(form.role.data), time_zone=form.time_zone.data, is_hr=form.is_hr.data,
             is_admin=form.is_admin.data, active=form.active.data,
         )
+        released = 0
         try:
             if user is None:
                 user = admin.create_user(**values, password=form.password.data)
             else:
-                admin.update_user(current_user, user, **values, password=form.password.data or None)
+                released = admin.update_user(current_user, user, **values, password=form.password.data or None)
         except FieldError as error:
             db.session.rollback()
             error.show_on(form)
         else:
             db.session.commit()
-            flash(f"{user.name}'s account is saved.", "success")
+            flash(f"{user.name}'s account is saved.{_back_in_queues(released)}", "success")
             return redirect(url_for("admin.users"), code=303)
     return render("admin/user_form.html", "form", status=422 if form.errors else 200, form=form, user=user)
+
+
+def _back_in_queues(count: int) -> str:
+    """The flash's second sentence after a deactivation: how many requests lost their assignee."""
+    if count == 0:
+        return ""
+    if count == 1:
+        return " 1 open request went back to its queue, unassigned."
+    return f" {count} open requests went back to their queues, unassigned."

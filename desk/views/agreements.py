@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from desk.extensions import db, login_manager
-from desk.forms import choices
+from desk.forms import EmptyForm, choices
 from desk.forms.sla import NewAgreementForm, SignOffForm, TargetsForm, format_business_duration
 from desk.models import Department, RequestType
 from desk.services import agreement_queries, agreements, policy, queries
@@ -68,7 +68,8 @@ def show(agreement_id: int):
     mine = [a for a in answers if a.department.id == current_user.department_id]
     return render("agreements/show.html", agreement=agreement, answers=answers, mine=mine,
                   forms=_sign_off_forms(mine),
-                  can_publish=policy.can_publish_agreements(current_user, agreement.provider))
+                  can_publish=policy.can_publish_agreements(current_user, agreement.provider),
+                  can_retire=agreement.current is not None and policy.can_retire_agreement(current_user, agreement))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -105,6 +106,27 @@ def publish(agreement_id: int):
                         "agreements/publish.html", agreement=agreement)
     return render("agreements/publish.html", "agreement_form", status=422 if form.errors else 200,
                   form=form, agreement=agreement)
+
+
+@bp.post("/<int:agreement_id>/retire")
+@login_required
+def retire(agreement_id: int):
+    agreement = agreement_queries.agreement_or_404(agreement_id)
+    if not policy.can_retire_agreement(current_user, agreement):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        changed = agreements.retire_agreement(current_user, agreement)
+    except AgreementError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        moved = {0: "no open request's deadlines changed", 1: "1 open request got new deadlines"}
+        flash(f"The agreement is retired; {moved.get(changed, f'{changed} open requests got new deadlines')}.",
+              "success")
+    return redirect(url_for("agreements.show", agreement_id=agreement_id), code=303)
 
 
 @bp.post("/versions/<int:version_id>/sign-off")

@@ -1,4 +1,4 @@
-"""Admin pages for business calendars: weekly hours, special days, holiday import, preview."""
+"""Admin pages for business calendars: weekly hours, special days, holiday import, preview, deletion."""
 
 from __future__ import annotations
 
@@ -113,6 +113,24 @@ def import_holidays(calendar_id: int):
                                    f"for {import_form.country.data} {import_form.year.data}.")
     calendar = calendar_queries.calendar_or_404(calendar_id)
     return _page(calendar, "days", status=422, import_form=import_form)
+
+
+@bp.post("/<int:calendar_id>/delete")
+def delete(calendar_id: int):
+    calendar = calendar_queries.calendar_or_404(calendar_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = calendar.name
+    try:
+        days = calendars.delete_calendar(calendar)
+    except calendars.CalendarInUse as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("calendars.edit", calendar_id=calendar_id), code=303)
+    db.session.commit()
+    with_days = f", with its {days} special day{'s' if days != 1 else ''}" if days else ""
+    flash(f"Calendar {name} is deleted{with_days}.", "success")
+    return redirect(url_for("calendars.index"), code=303)
 
 
 # --- helpers ---------------------------------------------------------------

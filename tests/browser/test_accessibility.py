@@ -62,3 +62,25 @@ def test_main_pages_are_labelled_and_fit(new_context, log_in, base_url, desk_wit
     for path in ("/queue/", "/requests/IT-1"):
         audit(worker, base_url + path)
     expect(worker.get_by_role("button", name="Take it")).to_be_visible()
+    check_request_layout(worker, width)
+
+
+def check_request_layout(page: Page, width: int) -> None:
+    """On a phone the agent's actions come after the timeline and before the reply box; from
+    992 px (Bootstrap's lg) they sit beside the request, and the reply follows the timeline at once."""
+    box = lambda locator: locator.bounding_box()  # noqa: E731
+    description = box(page.locator("section", has=page.locator("#description-heading")))
+    timeline = box(page.locator("section", has=page.get_by_role("heading", name="Timeline")))
+    actions = box(page.get_by_role("complementary", name="Actions"))
+    reply = box(page.locator("section", has=page.get_by_role("heading", name="Reply", exact=True)))
+    assert page.get_by_role("complementary", name="Actions").get_by_role("heading", name="Work this request").is_visible()
+    if width < 992:
+        assert timeline["y"] + timeline["height"] <= actions["y"], "the actions come after the timeline"
+        assert actions["y"] + actions["height"] <= reply["y"], "the actions come before the reply box"
+        assert actions["width"] == reply["width"], "one column"
+    else:
+        assert actions["x"] >= reply["x"] + reply["width"], "the actions are a column on the right"
+        assert abs(actions["y"] - description["y"]) < 1, "level with the request"
+        # A new request's timeline is shorter than the actions: the reply does not wait for them to end.
+        assert actions["y"] + actions["height"] > reply["y"]
+        assert 0 <= reply["y"] - (timeline["y"] + timeline["height"]) <= 32
