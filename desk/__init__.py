@@ -38,8 +38,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     from desk import auth  # registers the user loader
+    from desk.services.reports import rollup
 
     auth.init_login(login_manager)
+    rollup.install()  # the report rollup follows every change to requests and ratings
 
 
 def _init_blueprints(app: Flask) -> None:

@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sla_sweep_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(rebuild_rollup_command)
 
 
 @click.command("sla-sweep")
@@ -80,3 +81,15 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Administrator {user.email} created. Log in and add departments and people under Admin.")
+
+
+@click.command("rebuild-rollup")
+@with_appcontext
+def rebuild_rollup_command() -> None:
+    """Rebuild the report rollup from every request (after loading data behind the app's back)."""
+    from desk.extensions import db
+    from desk.services.reports.rollup import rebuild
+
+    rows = rebuild()
+    db.session.commit()
+    click.echo(f"{rows} rollup rows rebuilt.")

@@ -1,4 +1,4 @@
-"""Facts kept for the reports: hand-offs between departments and sent digests.
+"""Facts kept for the reports: hand-offs, the daily outcome rollup, sent digests.
 
 A :class:`Handoff` row is written by :func:`desk.services.workflow.transfer`
 in the same transaction as the TRANSFERRED event. The event is the timeline;
@@ -9,7 +9,7 @@ a hand-off) are indexed joins instead of JSON lookups over millions of events.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,3 +50,46 @@ class DigestDelivery(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     iso_week: Mapped[str] = mapped_column(String(8))  # "2026-W05"
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutcomeDay(Base):
+    """How many requests were filed, resolved (and how well), escalated and rated, per UTC day
+    and per (provider, requesting department, type, priority, agreement version).
+
+    The reports read these few hundred rows a day instead of a million requests. The rows are
+    kept by :mod:`desk.services.reports.rollup` in the same transaction as the change to a
+    request or a rating, and can be rebuilt from them at any time, so they are never stale.
+    A request counts on the day it was filed (``created_at``), each day it arrived at a
+    department (its "new" status spans: filing and every hand-off), the day it was resolved
+    (with its outcome), escalated (``escalated_at``) and rated (its rating's ``resolved_at``,
+    for its rating's provider). Keys that may be absent are stored as 0, so that the unique
+    key works the same on both databases (NULLs never collide).
+    """
+
+    __tablename__ = "outcome_days"
+    __table_args__ = (
+        UniqueConstraint("department_id", "day", "requesting_department_id", "type_id", "priority",
+                         "agreement_version_id", name="uq_outcome_days_key"),
+        Index("ix_outcome_days_day", "day"),
+        Index("ix_outcome_days_requesting", "requesting_department_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    department_id: Mapped[int]  # the provider (of the rating, for rating counts)
+    requesting_department_id: Mapped[int]  # 0: none
+    type_id: Mapped[int]
+    priority: Mapped[str] = mapped_column(String(16))
+    agreement_version_id: Mapped[int]  # 0: none
+    filed: Mapped[int] = mapped_column(default=0)
+    received: Mapped[int] = mapped_column(default=0)  # arrivals: filed to it or handed to it
+    resolved: Mapped[int] = mapped_column(default=0)
+    response_met: Mapped[int] = mapped_column(default=0)
+    response_total: Mapped[int] = mapped_column(default=0)
+    resolution_met: Mapped[int] = mapped_column(default=0)
+    resolution_total: Mapped[int] = mapped_column(default=0)
+    reopened: Mapped[int] = mapped_column(default=0)  # of those resolved that day
+    escalated_resolved: Mapped[int] = mapped_column(default=0)  # of those resolved that day
+    escalated: Mapped[int] = mapped_column(default=0)  # escalations that happened that day
+    ratings: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)  # ratings of 4 or 5

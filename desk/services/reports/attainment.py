@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from desk.extensions import db
-from desk.models import Agreement, AgreementVersion, Rating, ServiceRequest
+from desk.models import Agreement, AgreementVersion, OutcomeDay, Rating, ServiceRequest
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import outcomes
+from desk.services.reports.outcomes import add_percentiles, outcomes, request_outcomes
 from desk.services.reports.tables import Column, Table
 
 r = ServiceRequest
@@ -33,7 +33,11 @@ def _figures(o) -> dict:
 
 
 def by_agreement(filters: ReportFilters) -> Table:
-    rows_by_version = {o.key[0]: o for o in outcomes(filters, [r.agreement_version_id])}
+    """Per agreement version; the median and 90th percentile once a department is chosen."""
+    found = outcomes(filters, [OutcomeDay.agreement_version_id])
+    if filters.department_id:
+        add_percentiles(found, filters, [r.agreement_version_id])
+    rows_by_version = {o.key[0]: o for o in found if o.resolved}
     versions = {
         v.id: v for v in db.session.scalars(
             select(AgreementVersion).where(AgreementVersion.id.in_([k for k in rows_by_version if k is not None]))
@@ -52,7 +56,8 @@ def by_agreement(filters: ReportFilters) -> Table:
     rows.sort(key=lambda row: (row["agreement"] == "No agreement", row["agreement"], row["version"] or 0))
     return Table("by_agreement", "By agreement and version", [
         Column("agreement", "Agreement", "text"), Column("version", "Version", "int"),
-        Column("in_force", "Status", "text"), *OUTCOME_COLUMNS,
+        Column("in_force", "Status", "text"),
+        *[c for c in OUTCOME_COLUMNS if filters.department_id or c.kind != "hours"],
     ], rows)
 
 
@@ -67,7 +72,7 @@ def scope_label(agreement: Agreement) -> str:
 
 def by_agent(filters: ReportFilters) -> Table:
     """Per agent who resolved (the assignee at resolution), with their CSAT (5-rating threshold)."""
-    per_agent = outcomes(filters, [r.assignee_id], ratings=True, rating_groups=[Rating.agent_id])
+    per_agent = request_outcomes(filters, [r.assignee_id], rating_groups=[Rating.agent_id])
     names = lookups.user_names(o.key[0] for o in per_agent)
     rows = [{"agent": names.get(o.key[0], "Unassigned"), **_figures(o), "csat": o.satisfaction.pct}
             for o in per_agent]

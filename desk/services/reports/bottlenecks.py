@@ -17,22 +17,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Department, ServiceRequest, User
+from desk.models import OPEN_STATUSES, Department, OutcomeDay, ServiceRequest, User
 from desk.services import policy
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import (
-    Csat,
-    Outcome,
-    department_clause,
-    either_department,
-    outcomes,
-    request_clauses,
-    unindexed,
-)
+from desk.services.reports.outcomes import Csat, Outcome, add_percentiles, outcomes
+from desk.services.reports.sql import either_department, request_clauses, unindexed
 from desk.services.reports.tables import Column, Table
 
-r = ServiceRequest
+r, o = ServiceRequest, OutcomeDay
 MIN_CLOCKS = 10
 WORST_SHOWN = 5
 
@@ -77,26 +70,28 @@ class Matrix:
 def bottleneck_matrix(filters: ReportFilters) -> Matrix:
     """The matrix; with a department, only the cells where it is either side."""
     d = filters.department_id
-    both_sides = either_department(r.requesting_department_id, r.department_id, d)
     cells: dict[tuple, Cell] = {}
 
     def cell(key) -> Cell:
         return cells.setdefault(key, Cell(*key))
 
-    pair = [unindexed(r.requesting_department_id), unindexed(r.department_id)]
-    filed = select(*pair, func.count()).where(
-        department_clause(r.requesting_department_id, None), *request_clauses(filters, r.created_at, provider=False),
-        *both_sides).group_by(*pair)
-    for a, b, n in db.session.execute(filed):
-        cell((a, b)).filed = int(n)
-    pairs = [r.requesting_department_id, r.department_id]
-    found = outcomes(filters, pairs, ratings=True)  # the department (or all) as provider
-    if d:  # and as requester of the others: its own index range, not a scan of every department's
-        found += outcomes(filters.for_department(None), pairs, [r.requesting_department_id == d, r.department_id != d],
-                          ratings=True, provider=False)
+    pairs = [o.requesting_department_id, o.department_id]
+    sides = either_department(o.requesting_department_id, o.department_id, d)
+    found = outcomes(filters, pairs, sides, provider=False, also=("filed",))
+    for outcome in found:
+        if outcome.key[0] is not None:  # filed by someone in no department: no row to show it in
+            cell(outcome.key).filed = outcome.more["filed"]
+    found = [x for x in found if x.resolved or x.ratings]
+    if d:  # medians rank the requests: only the chosen department's cells, from its own index ranges
+        request_pairs = [r.requesting_department_id, r.department_id]
+        add_percentiles([c for c in found if c.key[1] == d], filters, request_pairs)
+        add_percentiles([c for c in found if c.key[1] != d], filters.for_department(None), request_pairs,
+                        [r.requesting_department_id == d, r.department_id != d], provider=False)
     for outcome in found:
         cell(outcome.key).outcome = outcome
         cell(outcome.key).satisfaction = outcome.satisfaction
+    both_sides = either_department(r.requesting_department_id, r.department_id, d)
+    pair = [unindexed(r.requesting_department_id), unindexed(r.department_id)]
     backlog = select(*pair, func.count()).where(
         r.status.in_(OPEN_STATUSES), *request_clauses(filters.for_department(None)), *both_sides,
     ).group_by(*pair)
@@ -108,10 +103,10 @@ def bottleneck_matrix(filters: ReportFilters) -> Matrix:
     ranked = sorted((c for c in cells.values() if c.level != "few"),
                     key=lambda c: (c.attainment, -(c.outcome.median_seconds or 0)))
     return Matrix([names[i] for i in requesting], [names[i] for i in providing], cells,
-                  [c for c in ranked if c.level != "good"][:WORST_SHOWN], _table(cells, names), names)
+                  [c for c in ranked if c.level != "good"][:WORST_SHOWN], _table(cells, names, bool(d)), names)
 
 
-def _table(cells: dict[tuple, Cell], names: dict[int, Department]) -> Table:
+def _table(cells: dict[tuple, Cell], names: dict[int, Department], medians: bool) -> Table:
     rows = []
     for c in cells.values():
         o = c.outcome
@@ -123,12 +118,14 @@ def _table(cells: dict[tuple, Cell], names: dict[int, Department]) -> Table:
             "level": {"few": "too few to judge"}.get(c.level, c.level),
         })
     rows.sort(key=lambda row: (row["requesting"], row["providing"]))
-    return Table("matrix", "Requesting × providing department", [
+    columns = [
         Column("requesting", "Requesting department", "text"), Column("providing", "Providing department", "text"),
         Column("filed", "Filed"), Column("resolved", "Resolved"), Column("median_hours", "Median to resolve", "hours"),
         Column("resolution_pct", "Resolution met", "pct"), Column("open", "Open now"), Column("csat", "CSAT", "csat"),
         Column("level", "Rating", "text"),
-    ], rows)
+    ]
+    return Table("matrix", "Requesting × providing department",
+                 [c for c in columns if medians or c.key != "median_hours"], rows)
 
 
 SHOW = {"resolved": "resolved in the period", "open": "open now", "filed": "filed in the period"}

@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, func, select
 from desk.extensions import db
 from desk.models import Rating, ServiceRequest
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import Csat, count_if, department_clause, unindexed
+from desk.services.reports.outcomes import Csat
+from desk.services.reports.sql import count_if, department_clause, unindexed
 
 NOT_ENOUGH = "not enough ratings"
 

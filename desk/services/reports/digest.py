@@ -20,9 +20,9 @@ from desk.clock import utcnow
 from desk.extensions import db
 from desk.models import DigestDelivery, Role, User
 from desk.services import mail
-from desk.services.reports import bottlenecks, csat, review
+from desk.services.reports import bottlenecks
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import Outcome, outcomes
+from desk.services.reports.outcomes import Csat, Outcome, outcomes, sums
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Digest:
     filters: ReportFilters
     outcome: Outcome | None
     escalations: int
-    satisfaction: csat.Csat
+    satisfaction: Csat
     worst: bottlenecks.Cell | None
     worst_label: str
     link: str
@@ -52,8 +52,9 @@ def week_digest(head: User, monday: date, sunday: date, label: str) -> Digest:
         matrix.worst[0] if matrix.worst else None)
     worst_label = (f"{matrix.names[worst.requesting_id].name} → {matrix.names[worst.providing_id].name}"
                    if worst and worst.requesting_id in matrix.names else "")
-    return Digest(head, label, filters, (outcomes(filters, [], percentiles=False) or [None])[0],
-                  review.escalations(filters), csat.overall(filters), worst, worst_label,
+    outcome = (outcomes(filters, []) or [None])[0]
+    return Digest(head, label, filters, outcome, sums(filters, ["escalated"]).get((), {}).get("escalated", 0),
+                  outcome.satisfaction if outcome else Csat(), worst, worst_label,
                   mail.link("reports.review", **filters.as_args()))
 
 

@@ -21,7 +21,8 @@ from desk.extensions import db
 from desk.models import Handoff, Holding, ServiceRequest
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import department_clause, either_department, pct, unindexed
+from desk.services.reports.outcomes import pct
+from desk.services.reports.sql import department_clause, either_department, unindexed
 from desk.services.reports.tables import Column, Table
 
 r, h = ServiceRequest, Handoff

@@ -13,18 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, literal_column, select
+from sqlalchemy import Date, bindparam, case, func, literal_column, select
 
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Handoff, Rating, ServiceRequest, StatusSpan
+from desk.models import OPEN_STATUSES, Handoff, OutcomeDay, ServiceRequest
 from desk.models.base import UTCDateTime
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.review import received
-from desk.services.reports.sql import department_clause, epoch, outcomes, pct, request_clauses, unindexed
+from desk.services.reports.outcomes import outcomes, pct
+from desk.services.reports.sql import department_clause, epoch, request_clauses, unindexed
 from desk.services.reports.tables import Column, Table
 
-r, h = ServiceRequest, Handoff
+r, h, o = ServiceRequest, Handoff, OutcomeDay
 
 # (key, label, weight, higher is better, how a value becomes a 0-100 score)
 COMPONENTS = [
@@ -71,10 +71,11 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
                          type_id=filters.type_id, priority=filters.priority)
     # One named parameter and literal 1/0: the CASE in SELECT and in GROUP BY must be the
     # same expression for PostgreSQL.
+    split_day = bindparam("period_split_day", filters.start, type_=Date())
     split = bindparam("period_split", filters.start_at, type_=UTCDateTime())
 
-    def period(column):
-        return case((column >= split, literal_column("1")), else_=literal_column("0"))
+    def period(column, at=split):
+        return case((column >= at, literal_column("1")), else_=literal_column("0"))
 
     cards: dict[int, Scorecard] = {}
     names = lookups.departments()
@@ -84,16 +85,13 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
             cards[department_id] = Scorecard(department_id, lookups.department_label(names, department_id))
         return cards[department_id].now if flag else cards[department_id].before
 
-    for o in outcomes(both, [r.department_id, period(r.resolved_at)], percentiles=False, ratings=True,
-                      rating_groups=[Rating.department_id, period(Rating.resolved_at)]):
-        figures = card(o.key[0], o.key[1])
-        figures |= {"resolved": o.resolved, "attainment": o.resolution_pct, "reopen_pct": o.reopen_pct,
-                    "csat": o.satisfaction.pct}
-    by_escalation = [unindexed(r.department_id), period(r.escalated_at)]
-    escalated = select(*by_escalation, func.count()).where(
-        *request_clauses(both, r.escalated_at)).group_by(*by_escalation)
-    for d, flag, n in db.session.execute(escalated):
-        card(d, flag)["escalated"] = int(n)
+    by_period = [o.department_id, period(o.day, split_day)]
+    for outcome in outcomes(both, by_period, also=("escalated", "received")):
+        figures = card(*outcome.key)
+        figures |= outcome.more
+        if outcome.resolved or outcome.ratings:
+            figures |= {"resolved": outcome.resolved, "attainment": outcome.resolution_pct,
+                        "reopen_pct": outcome.reopen_pct, "csat": outcome.satisfaction.pct}
     by_handoff = [unindexed(h.from_department_id), period(h.at)]
     handed = select(*by_handoff, func.count()).where(
         department_clause(h.from_department_id, filters.department_id), h.at >= both.start_at,
@@ -104,8 +102,6 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
         handed = handed.join(r, r.id == h.request_id).where(r.priority == filters.priority)
     for d, flag, n in db.session.execute(handed):
         card(d, flag)["handed_out"] = int(n)
-    for (d, flag), n in received(both, [StatusSpan.department_id, period(StatusSpan.started_at)]).items():
-        card(d, flag)["received"] = n
     for flag, moment in ((1, min(filters.end_before, now)), (0, filters.start_at)):
         for d, age in backlog_age(filters, moment).items():
             card(d, flag)["backlog_days"] = age

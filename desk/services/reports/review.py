@@ -21,24 +21,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Handoff, ServiceRequest, Status, StatusSpan
+from desk.models import OPEN_STATUSES, Handoff, OutcomeDay, ServiceRequest
 from desk.services.rating_reports import week_start
-from desk.services.reports import csat as csat_figures
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import (
-    Outcome,
-    count_if,
-    department_clause,
-    outcomes,
-    quantiles,
-    request_clauses,
-    roll_up,
-    unindexed,
-)
+from desk.services.reports.outcomes import Csat, Outcome, add_percentiles, outcomes, roll_up, sums
+from desk.services.reports.sql import count_if, request_clauses
 from desk.services.reports.tables import Column, Table
 
-r = ServiceRequest
+r, o = ServiceRequest, OutcomeDay
 AGE_BUCKETS = [(1, "Under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (28, "1–4 weeks"), (None, "Over 4 weeks")]
 OUTCOME_COLUMNS = [
     Column("resolved", "Resolved"), Column("response_pct", "Response met", "pct"),
@@ -66,21 +57,10 @@ def outcome_row(label: str, outcome: Outcome | None) -> dict:
             "reopen_pct": o and o.reopen_pct, "csat": o.satisfaction.pct if o else None}
 
 
-def received(filters: ReportFilters, groups: list | None = None) -> dict[tuple, int]:
-    """Arrivals at departments in the period: every "new" span is one (filing or a hand-off)."""
-    s = StatusSpan
-    groups = [unindexed(g) for g in groups or []]
-    query = select(*groups, func.count()).select_from(s).where(
-        s.status == Status.NEW, s.started_at >= filters.start_at, s.started_at < filters.end_before)
-    query = query.where(department_clause(s.department_id, filters.department_id))
-    if filters.type_id or filters.priority:
-        query = query.join(r, r.id == s.request_id).where(*request_clauses(filters, provider=False))
-    if groups:
-        query = query.group_by(*groups)
-    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query)}
-
-
-def volume(filters: ReportFilters, arrivals: int | None = None) -> dict[str, int]:
+def volume(filters: ReportFilters, finest: list[Outcome]) -> dict[str, int]:
+    """Arrivals and escalations (summed in the outcomes' pass: ``finest`` is grouped by type,
+    priority and requesting department), hand-offs both ways, and the requests filed by the
+    department's people (for every department: by anyone who belongs to one)."""
     h, d = Handoff, filters.department_id
     handoffs = select(count_if(h.to_department_id == d) if d else func.count(),
                       count_if(h.from_department_id == d) if d else func.count()).select_from(h).where(
@@ -90,12 +70,14 @@ def volume(filters: ReportFilters, arrivals: int | None = None) -> dict[str, int
     if filters.type_id or filters.priority:
         handoffs = handoffs.join(r, r.id == h.request_id).where(*request_clauses(filters, provider=False))
     handed_in, handed_out = db.session.execute(handoffs).one()
-    filed_by = select(func.count()).where(*request_clauses(filters, r.created_at, provider=False))
-    filed_by = filed_by.where(department_clause(r.requesting_department_id, d))
-    if arrivals is None:
-        arrivals = received(filters).get((), 0)
-    return {"received": arrivals, "handed_in": int(handed_in or 0),
-            "handed_out": int(handed_out or 0), "filed_by": db.session.scalar(filed_by) or 0}
+    if d:  # its people file to other departments: the rollup's requesting-department index
+        filed_by = sums(filters, ["filed"], extra_where=[o.requesting_department_id == d], provider=False)
+        filed = filed_by.get((), {}).get("filed", 0)
+    else:
+        filed = sum(x.more["filed"] for x in finest if x.key[2] is not None)
+    return {"received": sum(x.more["received"] for x in finest),
+            "escalated": sum(x.more["escalated"] for x in finest),
+            "handed_in": int(handed_in or 0), "handed_out": int(handed_out or 0), "filed_by": filed}
 
 
 def backlog(filters: ReportFilters, now: datetime) -> tuple[list[dict], int]:
@@ -113,35 +95,31 @@ def backlog(filters: ReportFilters, now: datetime) -> tuple[list[dict], int]:
     return table, sum(n for n, _ in counts.values())
 
 
-def escalations(filters: ReportFilters) -> int:
-    return db.session.scalar(select(func.count()).where(*request_clauses(filters, r.escalated_at))) or 0
-
-
 def department_review(filters: ReportFilters, now: datetime) -> Review:
-    """One pass over the resolved requests (joined to their ratings) by type, priority and
-    requesting department is summed up into those breakdowns and the total (a few hundred
-    grouped rows at most); the weekly trend is its own pass; percentiles come from two
-    ranked passes (overall and by type)."""
+    """The outcomes by type, priority and requesting department come from one rollup query,
+    summed up into those breakdowns and the total (a few hundred grouped rows at most); the
+    weekly trend is another. Medians and 90th percentiles rank the requests themselves, so
+    they are worked out for one department (overall and by type), not for all at once."""
     departments = lookups.departments()
-    where = request_clauses(filters, r.resolved_at)
-    finest = outcomes(filters, [r.type_id, r.priority, r.requesting_department_id], percentiles=False, ratings=True)
+    finest = outcomes(filters, [o.type_id, o.priority, o.requesting_department_id],
+                      also=("filed", "received", "escalated"))
+    volumes = volume(filters, finest)
+    finest = [x for x in finest if x.resolved or x.ratings]  # the breakdowns are about outcomes
     overall = roll_up(finest, None).get(())
     by_type = roll_up(finest, 0)
-    if overall is not None:  # PostgreSQL answers an empty period with one row of NULLs
-        for median, p90 in quantiles(r.resolution_business_seconds, [], where).values():
-            overall.median_seconds, overall.p90_seconds = median, p90
-    for key, (median, p90) in quantiles(r.resolution_business_seconds, [r.type_id], where).items():
-        by_type[key[0]].median_seconds, by_type[key[0]].p90_seconds = median, p90
+    if filters.department_id:
+        add_percentiles([overall] if overall else [], filters, [])
+        add_percentiles(list(by_type.values()), filters, [r.type_id])
     types = lookups.type_names(by_type)
     backlog_rows, open_total = backlog(filters, now)
-    weekly = weekly_table(filters)
-    volumes = volume(filters, sum(row["received"] for row in weekly.rows))
-    satisfaction = overall.satisfaction if overall else csat_figures.Csat()
+    satisfaction = overall.satisfaction if overall else Csat()
     tables = {
         "summary": summary_table(overall, satisfaction, volumes, open_total,
-                                 sum(b["breached"] for b in backlog_rows), escalations(filters)),
+                                 sum(b["breached"] for b in backlog_rows), volumes["escalated"],
+                                 percentiles=bool(filters.department_id)),
         "by_type": _outcome_table("by_type", "By request type", "Request type", sorted(
-            (outcome_row(types.get(k, "?"), o) for k, o in by_type.items()), key=lambda row: row["label"])),
+            (outcome_row(types.get(k, "?"), o) for k, o in by_type.items()), key=lambda row: row["label"]),
+            OUTCOME_COLUMNS if filters.department_id else COUNT_COLUMNS),
         "by_priority": _outcome_table("by_priority", "By priority", "Priority", [
             outcome_row(lookups.priority_label(k), o)
             for k, o in sorted(roll_up(finest, 1).items(), key=lambda item: _rank(item[0]))], COUNT_COLUMNS),
@@ -151,14 +129,14 @@ def department_review(filters: ReportFilters, now: datetime) -> Review:
         "backlog": Table("backlog", "Open backlog by age", [
             Column("label", "Age since filing", "text"), Column("open", "Open"),
             Column("breached", "Past resolution due time")], backlog_rows),
-        "weekly": weekly,
+        "weekly": weekly_table(filters),
     }
     return Review(filters, overall or Outcome((), 0, 0, 0, 0, 0, 0, 0), tables,
                   {"volume": volumes, "csat": satisfaction, "open": open_total})
 
 
 def summary_table(o: Outcome | None, satisfaction, volumes: dict, open_total: int, open_breached: int,
-                  escalated: int) -> Table:
+                  escalated: int, *, percentiles: bool = True) -> Table:
     rows = [
         ("Received (filed to it or handed in)", volumes["received"], "int"),
         ("Handed in by other departments", volumes["handed_in"], "int"),
@@ -178,19 +156,19 @@ def summary_table(o: Outcome | None, satisfaction, volumes: dict, open_total: in
         ("Open and past resolution due time", open_breached, "int"),
     ]
     return Table("summary", "Key figures", [Column("label", "Figure", "text"), Column("value", "Value", "mixed")],
-                 [{"label": label, "value": value, "kind": kind} for label, value, kind in rows])
+                 [{"label": label, "value": value, "kind": kind} for label, value, kind in rows
+                  if percentiles or kind != "hours"])
 
 
 def weekly_table(filters: ReportFilters) -> Table:
     """Per week (Monday, UTC): arrivals, resolutions and their attainment (CSAT by week is
     on the ratings pages, desk.services.rating_reports.by_week)."""
-    by_week = roll_up(outcomes(filters, [week_start(r.resolved_at)], percentiles=False), 0)
-    resolved = {_day(k): o for k, o in by_week.items()}
-    arrivals = {_day(k[0]): n for k, n in received(filters, [week_start(StatusSpan.started_at)]).items()}
+    weeks = {_day(x.key[0]): x for x in outcomes(filters, [week_start(o.day)], also=("received",))}
     rows = []
-    for day in sorted(set(resolved) | set(arrivals)):
-        row = outcome_row(f"{day:%d %b %Y}", resolved.get(day))
-        rows.append(row | {"week": day.isoformat(), "received": arrivals.get(day, 0)})
+    for day in sorted(d for d, x in weeks.items() if x.resolved or x.more["received"]):
+        x = weeks[day]
+        row = outcome_row(f"{day:%d %b %Y}", x if x.resolved or x.ratings else None)
+        rows.append(row | {"week": day.isoformat(), "received": x.more["received"]})
     columns = [Column("label", "Week of", "text"), Column("received", "Received"),
                *[c for c in COUNT_COLUMNS if c.key != "csat"]]
     return Table("weekly", "Weekly trend", columns, rows)

@@ -1,11 +1,11 @@
-"""The SQL every report shares: filter clauses, and grouped outcome figures with
-median and 90th percentile, computed in the database on both dialects.
+"""The SQL every report shares: filter clauses, portable expressions, and the
+median and 90th percentile computed in the database on both dialects.
 
 Percentiles: PostgreSQL has ``percentile_cont``. SQLite has none, so the same
 value is computed with window functions: each row gets its rank inside its
-group (``ROW_NUMBER``) and the group size (``COUNT(*) OVER``); the GROUP BY
-then picks the two rows around position ``1 + p * (n - 1)`` and the few
-resulting numbers (one pair per group, never one per request) are
+group (``ROW_NUMBER``) and the group size (``COUNT(*) OVER``) in one pass; only
+the two rows around position ``1 + p * (n - 1)`` leave the database, and
+those few numbers (one pair per group, never one per request) are
 interpolated in Python exactly as ``percentile_cont`` does. Both databases
 therefore give the same figure to the last digit.
 """
@@ -13,16 +13,13 @@ therefore give the same figure to the last digit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, any_, case, cast, func, literal_column, or_, select, true
-
+from sqlalchemy import ColumnElement, Float, Integer, any_, case, cast, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from desk.extensions import db
 from desk.models import Department, ServiceRequest
-from desk.services.policy import enough_ratings
 from desk.services.reports.filters import ReportFilters
 
 FRACTIONS = (0.5, 0.9)
@@ -64,141 +61,6 @@ def count_if(condition) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-@dataclass
-class Csat:
-    """CSAT: the share of ratings that are 4 or 5; None under the rating threshold."""
-
-    ratings: int = 0
-    satisfied: int = 0
-
-    @property
-    def enough(self) -> bool:
-        return enough_ratings(self.ratings)
-
-    @property
-    def pct(self) -> float | None:
-        return round(100.0 * self.satisfied / self.ratings, 1) if self.enough else None
-
-
-@dataclass
-class Outcome:
-    """What happened to the requests resolved in the period, for one group."""
-
-    key: tuple
-    resolved: int
-    response_met: int
-    response_total: int
-    resolution_met: int
-    resolution_total: int
-    reopened: int
-    escalated: int
-    median_seconds: float | None = None
-    p90_seconds: float | None = None
-    ratings: int = 0
-    satisfied: int = 0
-
-    @property
-    def satisfaction(self) -> Csat:
-        return Csat(self.ratings, self.satisfied)
-
-    def add(self, other: Outcome) -> None:
-        """Fold another group's counts in (percentiles cannot be added: they are cleared)."""
-        for name in ("resolved", "response_met", "response_total", "resolution_met", "resolution_total",
-                     "reopened", "escalated", "ratings", "satisfied"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.median_seconds = self.p90_seconds = None
-
-    @property
-    def response_pct(self) -> float | None:
-        return pct(self.response_met, self.response_total)
-
-    @property
-    def resolution_pct(self) -> float | None:
-        return pct(self.resolution_met, self.resolution_total)
-
-    @property
-    def resolution_missed(self) -> int:
-        return self.resolution_total - self.resolution_met
-
-    @property
-    def response_missed(self) -> int:
-        return self.response_total - self.response_met
-
-    @property
-    def reopen_pct(self) -> float | None:
-        return pct(self.reopened, self.resolved)
-
-    @property
-    def median_hours(self) -> float | None:
-        return None if self.median_seconds is None else self.median_seconds / 3600
-
-    @property
-    def p90_hours(self) -> float | None:
-        return None if self.p90_seconds is None else self.p90_seconds / 3600
-
-
-def pct(part: int | None, whole: int | None) -> float | None:
-    return round(100.0 * (part or 0) / whole, 1) if whole else None
-
-
-def outcomes(filters: ReportFilters, groups: list[ColumnElement], extra_where: list | None = None, *,
-             percentiles: bool = True, ratings: bool = False, rating_groups: list | None = None,
-             provider: bool = True) -> list[Outcome]:
-    """Outcome figures per group over requests resolved in the period.
-
-    One plain GROUP BY for the counts (an index-only scan); with ``ratings``,
-    CSAT from the ratings of the same requests, read from the ratings side
-    (``rating_groups``: the same grouping in rating columns, which spares the
-    join to requests); with ``percentiles``, one more query for the median and
-    90th percentile of the business seconds to resolve.
-    """
-    where = [*request_clauses(filters, r.resolved_at, provider=provider), *(extra_where or [])]
-    keys = [unindexed(g) for g in groups]
-    query = select(
-        *keys,
-        func.count(),
-        count_if(r.response_met.is_(True)),
-        func.count(r.response_met),
-        count_if(r.resolution_met.is_(True)),
-        func.count(r.resolution_met),
-        count_if(r.reopen_count > 0),
-        func.count(r.escalated_at),
-    ).select_from(r).where(*where)
-    if keys:
-        query = query.group_by(*keys)
-    n = len(keys)
-    found = {}
-    for row in db.session.execute(query):
-        outcome = Outcome(tuple(row[:n]), *(int(v or 0) for v in row[n:]))
-        found[outcome.key] = outcome
-    if ratings and found:
-        from desk.services.reports.csat import csat
-
-        rated = csat(filters, rating_groups or groups, extra_where=extra_where, provider=provider,
-                     join_requests=rating_groups is None)
-        for key, figures in rated.items():
-            if key in found:
-                found[key].ratings, found[key].satisfied = figures.ratings, figures.satisfied
-    if percentiles and found:
-        for key, (median, p90) in quantiles(r.resolution_business_seconds, keys, where).items():
-            if key in found:
-                found[key].median_seconds, found[key].p90_seconds = median, p90
-    return list(found.values())
-
-
-def roll_up(rows: list[Outcome], position: int | None) -> dict:
-    """Outcomes of a finer grouping summed by one key position (None: everything)."""
-    total: dict = {}
-    for row in rows:
-        key = row.key[position] if position is not None else ()
-        if key in total:
-            total[key].add(row)
-        else:
-            total[key] = Outcome((key,) if position is not None else (), 0, 0, 0, 0, 0, 0, 0)
-            total[key].add(row)
-    return total
-
-
 def quantiles(value: ColumnElement, groups: list[ColumnElement], where: list) -> dict[tuple, tuple]:
     """{group key: (median, 90th percentile)} of ``value`` over the rows matching ``where``."""
     where = [*where, value.is_not(None)]
@@ -208,24 +70,22 @@ def quantiles(value: ColumnElement, groups: list[ColumnElement], where: list) ->
         if groups:
             query = query.group_by(*groups)
         return {tuple(row[:n]): tuple(_float(v) for v in row[n:]) for row in db.session.execute(query)}
-    # SQLite: rank rows inside their group, count each group, keep only the ranks around
-    # 1 + p * (n - 1). unindexed() stops SQLite from walking a whole index on a group column
-    # to get the partition order instead of range-scanning the period's covering index.
+    # SQLite: one window pass ranks each row in its group and counts the group; only the
+    # ranks around 1 + p * (n - 1) leave it. unindexed() stops SQLite from walking a whole
+    # index on a group column to get the partition order instead of range-scanning the
+    # period's covering index.
     names = [f"g{i}" for i in range(n)]
-    base = select(*[unindexed(g).label(name) for g, name in zip(groups, names)], value.label("value")) \
-        .where(*where).subquery("base")
-    keys = [base.c[name] for name in names]
-    counts = select(*keys, func.count().label("n")).select_from(base)
-    counts = (counts.group_by(*keys) if keys else counts).subquery("counts")
-    ranked = select(base, func.row_number().over(partition_by=keys or None, order_by=base.c.value).label("rn")) \
-        .subquery("ranked")
-    joined = and_(true(), *[ranked.c[name].is_not_distinct_from(counts.c[name]) for name in names])
+    partition = [unindexed(g) for g in groups] or None
+    ranked = select(
+        *[unindexed(g).label(name) for g, name in zip(groups, names)], value.label("value"),
+        func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).where(*where).subquery("ranked")
     wanted = []
     for p in FRACTIONS:
-        low = cast(1 + p * (counts.c.n - 1), Integer)
-        wanted += [low, low + 1]
-    query = select(*[ranked.c[name] for name in names], counts.c.n, ranked.c.rn, ranked.c.value) \
-        .select_from(ranked.join(counts, joined)).where(ranked.c.rn.in_(wanted))
+        low = cast(1 + p * (ranked.c.n - 1), Integer)
+        wanted += [ranked.c.rn == low, ranked.c.rn == low + 1]
+    query = select(*[ranked.c[name] for name in names], ranked.c.n, ranked.c.rn, ranked.c.value).where(or_(*wanted))
     picked: dict[tuple, dict[int, float]] = {}
     sizes: dict[tuple, int] = {}
     for row in db.session.execute(query):

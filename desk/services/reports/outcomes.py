@@ -1,0 +1,213 @@
+"""Outcome figures for the reports: counts from the daily rollup, percentiles from the requests.
+
+:func:`outcomes` sums :class:`desk.models.OutcomeDay` rows (a few hundred a
+day, kept in step by :mod:`desk.services.reports.rollup`) by any grouping of
+its key columns, so a year of every department is a few hundred thousand small
+rows, not a million requests. Medians and 90th percentiles cannot be summed:
+:func:`add_percentiles` ranks the requests themselves, and the reports ask for
+them only once a department is chosen (see ``docs/reports.md``).
+:func:`request_outcomes` is for groupings the rollup does not keep (the agent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, func, select
+
+from desk.extensions import db
+from desk.models import OutcomeDay, ServiceRequest
+from desk.services.policy import enough_ratings
+from desk.services.reports.filters import ReportFilters
+from desk.services.reports.sql import count_if, quantiles, request_clauses, unindexed
+
+r, o = ServiceRequest, OutcomeDay
+# Rollup keys stored as 0 for "none" (so the unique key works on both databases).
+ZERO_IS_NONE = (o.requesting_department_id, o.agreement_version_id)
+COUNTS = ("resolved", "response_met", "response_total", "resolution_met", "resolution_total", "reopened",
+          "escalated_resolved", "ratings", "satisfied")
+
+
+@dataclass
+class Csat:
+    """CSAT: the share of ratings that are 4 or 5; None under the rating threshold."""
+
+    ratings: int = 0
+    satisfied: int = 0
+
+    @property
+    def enough(self) -> bool:
+        return enough_ratings(self.ratings)
+
+    @property
+    def pct(self) -> float | None:
+        return round(100.0 * self.satisfied / self.ratings, 1) if self.enough else None
+
+
+@dataclass
+class Outcome:
+    """What happened to the requests resolved in the period, for one group."""
+
+    key: tuple
+    resolved: int
+    response_met: int
+    response_total: int
+    resolution_met: int
+    resolution_total: int
+    reopened: int
+    escalated: int
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+    ratings: int = 0
+    satisfied: int = 0
+    more: dict[str, int] = field(default_factory=dict)  # other rollup sums asked for (filed, received...)
+
+    @property
+    def satisfaction(self) -> Csat:
+        return Csat(self.ratings, self.satisfied)
+
+    def add(self, other: Outcome) -> None:
+        """Fold another group's counts in (percentiles cannot be added: they are cleared)."""
+        for name in ("resolved", "response_met", "response_total", "resolution_met", "resolution_total",
+                     "reopened", "escalated", "ratings", "satisfied"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name, value in other.more.items():
+            self.more[name] = self.more.get(name, 0) + value
+        self.median_seconds = self.p90_seconds = None
+
+    @property
+    def response_pct(self) -> float | None:
+        return pct(self.response_met, self.response_total)
+
+    @property
+    def resolution_pct(self) -> float | None:
+        return pct(self.resolution_met, self.resolution_total)
+
+    @property
+    def resolution_missed(self) -> int:
+        return self.resolution_total - self.resolution_met
+
+    @property
+    def response_missed(self) -> int:
+        return self.response_total - self.response_met
+
+    @property
+    def reopen_pct(self) -> float | None:
+        return pct(self.reopened, self.resolved)
+
+    @property
+    def median_hours(self) -> float | None:
+        return None if self.median_seconds is None else self.median_seconds / 3600
+
+    @property
+    def p90_hours(self) -> float | None:
+        return None if self.p90_seconds is None else self.p90_seconds / 3600
+
+
+def pct(part: int | None, whole: int | None) -> float | None:
+    return round(100.0 * (part or 0) / whole, 1) if whole else None
+
+
+def roll_up(rows: list[Outcome], position: int | None) -> dict:
+    """Outcomes of a finer grouping summed by one key position (None: everything)."""
+    total: dict = {}
+    for row in rows:
+        key = row.key[position] if position is not None else ()
+        if key in total:
+            total[key].add(row)
+        else:
+            total[key] = Outcome((key,) if position is not None else (), 0, 0, 0, 0, 0, 0, 0)
+            total[key].add(row)
+    return total
+
+
+def rollup_clauses(filters: ReportFilters, *, provider: bool = True) -> list:
+    """WHERE clauses on rollup rows: the period's days, provider department, type, priority."""
+    clauses = [o.day >= filters.start, o.day <= filters.end]
+    if provider and filters.department_id:
+        clauses.append(o.department_id == filters.department_id)
+    if filters.type_id:
+        clauses.append(o.type_id == filters.type_id)
+    if filters.priority:
+        clauses.append(o.priority == filters.priority)
+    return clauses
+
+
+def outcomes(filters: ReportFilters, groups: list[ColumnElement], extra_where: list | None = None, *,
+             provider: bool = True, also: tuple[str, ...] = ()) -> list[Outcome]:
+    """Outcome figures (with CSAT) per group over requests resolved in the period, from the rollup.
+
+    ``groups`` are :class:`OutcomeDay` columns or expressions of them. ``also``
+    names more rollup measures (filed, received, escalated) to sum in the same
+    pass, found in :attr:`Outcome.more`. Groups with none of these in the
+    period are left out.
+    """
+    measures = (*COUNTS, *also)
+    query = select(*groups, *[func.sum(getattr(o, name)) for name in measures]).where(
+        *rollup_clauses(filters, provider=provider), *(extra_where or []))
+    if groups:
+        query = query.group_by(*groups)
+    n = len(groups)
+    none_at = [i for i, g in enumerate(groups) if any(g is column for column in ZERO_IS_NONE)]
+    found = []
+    for row in db.session.execute(query):
+        key = tuple(None if i in none_at and value == 0 else value for i, value in enumerate(row[:n]))
+        counts = dict(zip(measures, (int(v or 0) for v in row[n:])))
+        if any(counts.values()):
+            more = {name: counts.pop(name) for name in also}
+            escalated = counts.pop("escalated_resolved")
+            found.append(Outcome(key, **counts, escalated=escalated, more=more))
+    return found
+
+
+def sums(filters: ReportFilters, measures: list[str], groups: list[ColumnElement] | None = None,
+         extra_where: list | None = None, *, provider: bool = True) -> dict[tuple, dict[str, int]]:
+    """{group key: {measure: sum}} of rollup measures (filed, received, escalated...) in the period."""
+    groups = groups or []
+    query = select(*groups, *[func.sum(getattr(o, name)) for name in measures]).where(
+        *rollup_clauses(filters, provider=provider), *(extra_where or []))
+    if groups:
+        query = query.group_by(*groups)
+    n = len(groups)
+    return {tuple(row[:n]): {name: int(v or 0) for name, v in zip(measures, row[n:])}
+            for row in db.session.execute(query)}
+
+
+def add_percentiles(found: list[Outcome], filters: ReportFilters, groups: list[ColumnElement],
+                    extra_where: list | None = None, *, provider: bool = True) -> None:
+    """Fill in the median and 90th percentile business seconds to resolve, ranking the requests.
+
+    ``groups`` are the request columns matching the outcomes' keys, in the same order.
+    """
+    by_key = {outcome.key: outcome for outcome in found}
+    if not by_key:
+        return
+    where = [*request_clauses(filters, r.resolved_at, provider=provider), *(extra_where or [])]
+    for key, (median, p90) in quantiles(r.resolution_business_seconds, groups, where).items():
+        if key in by_key:
+            by_key[key].median_seconds, by_key[key].p90_seconds = median, p90
+
+
+def request_outcomes(filters: ReportFilters, groups: list[ColumnElement], *, rating_groups: list) -> list[Outcome]:
+    """Outcome figures (with CSAT and percentiles) grouped by request columns the rollup does not
+    keep: one GROUP BY over the period's covering index, CSAT from the ratings side grouped by
+    ``rating_groups`` (the same grouping in rating columns), then the percentiles."""
+    from desk.services.reports.csat import csat
+
+    where = request_clauses(filters, r.resolved_at)
+    keys = [unindexed(g) for g in groups]
+    query = select(
+        *keys, func.count(), count_if(r.response_met.is_(True)), func.count(r.response_met),
+        count_if(r.resolution_met.is_(True)), func.count(r.resolution_met), count_if(r.reopen_count > 0),
+        func.count(r.escalated_at),
+    ).where(*where).group_by(*keys)
+    n = len(keys)
+    found = {}
+    for row in db.session.execute(query):
+        outcome = Outcome(tuple(row[:n]), *(int(v or 0) for v in row[n:]))
+        found[outcome.key] = outcome
+    for key, figures in csat(filters, rating_groups).items():
+        if key in found:
+            found[key].ratings, found[key].satisfied = figures.ratings, figures.satisfied
+    add_percentiles(list(found.values()), filters, keys)
+    return list(found.values())

@@ -1,0 +1,189 @@
+"""The daily outcome rollup (:class:`desk.models.OutcomeDay`), kept in step with the requests.
+
+One SQL definition, :func:`contributions`, says what requests add to the
+rollup: a "filed" count on the day each was filed, a "received" count at each
+department on each day it arrived there (its "new" status spans), its outcome
+on the day it was resolved, an escalation on the day it was escalated, and its
+rating on the day the rated resolution happened. It is used three ways, so the three can
+never disagree:
+
+* :func:`rebuild` fills the table from every request (the seed, ``flask
+  reports-rebuild``; the migration that made the table holds a frozen copy);
+* on every flush that changes requests or ratings, the session hooks below
+  read what those requests contributed *before* the flush (the database still
+  holds the old rows) and *after* it (same transaction, new rows), and add the
+  difference to the rollup with an upsert. Whoever changes a request (the
+  workflow, the SLA sweep, a recompute after a calendar change, a rating)
+  updates the rollup in the same transaction without knowing about it;
+* tests compare the kept table with a fresh :func:`contributions` of
+  everything after a random history (``tests/test_rollup.py``).
+
+Core bulk writes bypass the hooks: the volume seed calls :func:`rebuild` after.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import case, delete, event, func, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Date
+
+from desk.extensions import db
+from desk.models import OutcomeDay, Rating, ServiceRequest, Status, StatusSpan
+
+KEYS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
+MEASURES = ("filed", "received", "resolved", "response_met", "response_total", "resolution_met", "resolution_total",
+            "reopened", "escalated_resolved", "escalated", "ratings", "satisfied")
+PENDING = "desk.rollup.before"  # session.info key: contributions read before the flush
+
+
+class utc_day(FunctionElement):
+    """The UTC calendar day of a stored (naive UTC) timestamp."""
+
+    type = Date()
+    name = "utc_day"
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element, compiler, **kw):
+    return "date(%s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(utc_day)
+def _utc_day_default(element, compiler, **kw):
+    return "CAST(%s AS DATE)" % compiler.process(element.clauses, **kw)
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _fact(day, department, request_ids, where, **measures):
+    """One kind of fact per request: its key columns, then every measure (0 unless given)."""
+    r = ServiceRequest
+    columns = [
+        department.label("department_id"),
+        utc_day(day).label("day"),
+        func.coalesce(r.requesting_department_id, 0).label("requesting_department_id"),
+        r.type_id.label("type_id"),
+        r.priority.label("priority"),
+        func.coalesce(r.agreement_version_id, 0).label("agreement_version_id"),
+        *[(measures.get(name, literal(0))).label(name) for name in MEASURES],
+    ]
+    query = select(*columns).where(*where)
+    if request_ids is not None:
+        query = query.where(r.id.in_(request_ids))
+    return query
+
+
+def contributions(request_ids=None):
+    """SELECT of the rollup rows that the given requests (all, for None) make up, summed by key."""
+    r, g, s = ServiceRequest, Rating, StatusSpan
+    one = literal(1)
+    facts = union_all(
+        _fact(r.created_at, r.department_id, request_ids, [], filed=one),
+        _fact(s.started_at, s.department_id, request_ids, [s.request_id == r.id, s.status == Status.NEW],
+              received=one),
+        _fact(r.resolved_at, r.department_id, request_ids, [r.resolved_at.is_not(None)],
+              resolved=one, response_met=_flag(r.response_met.is_(True)),
+              response_total=_flag(r.response_met.is_not(None)), resolution_met=_flag(r.resolution_met.is_(True)),
+              resolution_total=_flag(r.resolution_met.is_not(None)), reopened=_flag(r.reopen_count > 0),
+              escalated_resolved=_flag(r.escalated_at.is_not(None))),
+        _fact(r.escalated_at, r.department_id, request_ids, [r.escalated_at.is_not(None)], escalated=one),
+        _fact(g.resolved_at, g.department_id, request_ids, [g.request_id == r.id],
+              ratings=one, satisfied=_flag(g.score >= 4)),
+    ).subquery("facts")
+    keys = [facts.c[name] for name in KEYS]
+    return select(*keys, *[func.sum(facts.c[name]).label(name) for name in MEASURES]).group_by(*keys)
+
+
+def rebuild(session: Session | None = None) -> int:
+    """Empty the rollup and fill it again from every request; returns the number of rows."""
+    session = session or db.session
+    session.execute(delete(OutcomeDay))
+    columns = [*KEYS, *MEASURES]
+    session.execute(OutcomeDay.__table__.insert().from_select(columns, contributions()))
+    return session.scalar(select(func.count()).select_from(OutcomeDay)) or 0
+
+
+# --- kept in step, flush by flush -------------------------------------------------
+
+
+def _read(session: Session, request_ids: set[int]) -> Counter:
+    """{(key..., measure): value} that these requests contribute, as the database holds them now."""
+    found: Counter = Counter()
+    if not request_ids:
+        return found
+    for row in session.execute(contributions(sorted(request_ids))):
+        key = tuple(row[: len(KEYS)])
+        for name, value in zip(MEASURES, row[len(KEYS):]):
+            if value:
+                found[(*key, name)] += int(value)
+    return found
+
+
+def _touched(session: Session) -> tuple[set[int], list[ServiceRequest]]:
+    """Ids of the requests this flush changes (or whose rating or spans it changes), and new requests."""
+    ids: set[int] = set()
+    new: list[ServiceRequest] = []
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ServiceRequest):
+            if obj.id is None:
+                new.append(obj)
+            elif obj in session.new or obj in session.deleted or session.is_modified(obj):
+                ids.add(obj.id)
+        elif isinstance(obj, (Rating, StatusSpan)):
+            request_id = obj.request_id if obj.request_id is not None else getattr(obj.request, "id", None)
+            if request_id is not None:
+                ids.add(request_id)
+            elif obj.request is not None:
+                new.append(obj.request)
+    return ids, new
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    session.info.pop(PENDING, None)  # left by a flush that failed (its transaction rolls back)
+    ids, new = _touched(session)
+    if ids or new:
+        session.info[PENDING] = (ids, new, _read(session, ids))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending is None:
+        return
+    ids, new, before = pending
+    ids = ids | {req.id for req in new if req.id is not None}
+    after = _read(session, ids)
+    after.subtract(before)
+    _add(session, {k: v for k, v in after.items() if v})
+
+
+def _add(session: Session, delta: dict[tuple, int]) -> None:
+    """Upsert the differences: one row per key, each measure increased (or decreased) in place."""
+    rows: dict[tuple, dict] = {}
+    for (*key, name), value in delta.items():
+        row = rows.setdefault(tuple(key), {**dict(zip(KEYS, key)), **dict.fromkeys(MEASURES, 0)})
+        row[name] += value
+    if not rows:
+        return
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(OutcomeDay)
+    upsert = insert.on_conflict_do_update(
+        index_elements=list(KEYS),  # uq_outcome_days_key
+        set_={name: getattr(OutcomeDay, name) + getattr(insert.excluded, name) for name in MEASURES},
+    )
+    session.execute(upsert, list(rows.values()))
+
+
+def install() -> None:
+    """Keep the rollup in step on every session of the app (idempotent)."""
+    target = db.session
+    if not event.contains(target, "before_flush", _before_flush):
+        event.listen(target, "before_flush", _before_flush)
+        event.listen(target, "after_flush", _after_flush)
+
