@@ -66,3 +66,27 @@ def test_the_index_is_there(app):
 def test_words():
     assert words("Printer-jam, floor_2 (urgent!)") == ["printer", "jam", "floor", "2", "urgent"]
     assert words("  ") == [] and len(words("a " * 20)) == 8
+
+
+def test_search_pages_keep_their_order_and_total(make, ctx):
+    """One look-up gives the page (in the queue's order) and the total; past the end, an empty page."""
+    from desk.services import queries
+    from desk.services.queries import QueueFilters
+
+    it = make.department("IT")
+    laptop = make.request_type(it, "Laptop")
+    employee = make.user(make.department("MKT"))
+    for n in range(5):
+        make.request(employee, laptop, title=f"Docking station {n}", body="It does not charge")
+    make.request(employee, laptop, title="Printer", body="Jammed")
+    agent = make.agent(it)
+
+    def search(page: int, sort: str):
+        return queries.queue(agent, it, QueueFilters(status="all", q="dock", sort=sort, page=page), per_page=2)
+
+    first, last = search(1, "newest"), search(3, "newest")
+    assert [r.key for r in first.items] == ["IT-5", "IT-4"] and (first.total, first.pages) == (5, 3)
+    assert [r.key for r in last.items] == ["IT-1"] and last.total == 5
+    assert [r.key for r in search(1, "oldest").items] == ["IT-1", "IT-2"]
+    beyond = search(4, "newest")
+    assert beyond.items == [] and beyond.total == 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -151,8 +152,37 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
     }[filters.sort]
     if user.heads(department.id):  # escalations to the head come first
         order = (sla_queries.escalated_first(), *order)
+    if filters.q:  # finding the matches is the cost: find them once for the page and the total
+        return SearchPagination(select=query.order_by(*order), page=filters.page, per_page=per_page,
+                                error_out=False)
     query = _list_options(query).order_by(*order)
     return db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+
+
+class SearchPagination(SelectPagination):
+    """A page of a text search with one look-up in the full-text index.
+
+    ``db.paginate`` runs the query twice (the page, then a count), and each run
+    looks the words up again. Here the ids of the page and the total come from one
+    query (``COUNT(*) OVER ()`` over the matching ids: narrow rows, so sorting them
+    is cheap), then the page's requests are loaded by id.
+    """
+
+    def _query_items(self) -> list:
+        r = ServiceRequest
+        found = self._query_args["select"].with_only_columns(r.id, func.count().over())
+        rows = db.session.execute(found.limit(self.per_page).offset(self._query_offset)).all()
+        self._total = rows[0][1] if rows else None
+        ids = [row[0] for row in rows]
+        loaded = {req.id: req for req in db.session.scalars(_list_options(select(r).where(r.id.in_(ids))))}
+        return [loaded[i] for i in ids]
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        # Past the last page there is no row to carry the total: count the matches.
+        counted = self._query_args["select"].with_only_columns(func.count()).order_by(None)
+        return db.session.scalar(counted) or 0
 
 
 def _text_match(text: str, *, narrow: bool = True):
