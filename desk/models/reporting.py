@@ -60,7 +60,8 @@ class OutcomeDay(Base):
     kept by :mod:`desk.services.reports.rollup` in the same transaction as the change to a
     request or a rating, and can be rebuilt from them at any time, so they are never stale.
     A request counts on the day it was filed (``created_at``), each day it arrived at a
-    department (its "new" status spans: filing and every hand-off), the day it was resolved
+    department (its "new" status spans: filing and every hand-off) or began a stage there
+    (the business time of its closed status spans), the day it was resolved
     (with its outcome), escalated (``escalated_at``) and rated (its rating's ``resolved_at``,
     for its rating's provider). Keys that may be absent are stored as 0, so that the unique
     key works the same on both databases (NULLs never collide).
@@ -83,6 +84,10 @@ class OutcomeDay(Base):
     agreement_version_id: Mapped[int]  # 0: none
     filed: Mapped[int] = mapped_column(default=0)
     received: Mapped[int] = mapped_column(default=0)  # arrivals: filed to it or handed to it
+    # Business seconds of the closed status spans that started that day, by stage.
+    unassigned_seconds: Mapped[int] = mapped_column(default=0)
+    in_progress_seconds: Mapped[int] = mapped_column(default=0)
+    waiting_seconds: Mapped[int] = mapped_column(default=0)
     resolved: Mapped[int] = mapped_column(default=0)
     response_met: Mapped[int] = mapped_column(default=0)
     response_total: Mapped[int] = mapped_column(default=0)

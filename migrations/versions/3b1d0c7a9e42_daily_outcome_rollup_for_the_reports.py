@@ -7,7 +7,7 @@ live code becomes (``flask --app desk rebuild-rollup`` runs the live one).
 
 Revision ID: 3b1d0c7a9e42
 Revises: f75e0c1d2b3a
-Create Date: 2026-12-02 20:33:22.953326
+Create Date: 2026-12-02 20:57:54.591143
 
 """
 from alembic import op
@@ -33,6 +33,9 @@ def upgrade():
     sa.Column('agreement_version_id', sa.Integer(), nullable=False),
     sa.Column('filed', sa.Integer(), nullable=False),
     sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('unassigned_seconds', sa.Integer(), nullable=False),
+    sa.Column('in_progress_seconds', sa.Integer(), nullable=False),
+    sa.Column('waiting_seconds', sa.Integer(), nullable=False),
     sa.Column('resolved', sa.Integer(), nullable=False),
     sa.Column('response_met', sa.Integer(), nullable=False),
     sa.Column('response_total', sa.Integer(), nullable=False),
@@ -63,29 +66,35 @@ NAMED_KEY = ("COALESCE(r.requesting_department_id, 0) AS q, r.type_id AS t, r.pr
              "COALESCE(r.agreement_version_id, 0) AS v")
 BACKFILL = """
 INSERT INTO outcome_days (department_id, day, requesting_department_id, type_id, priority, agreement_version_id,
-    filed, received, resolved, response_met, response_total, resolution_met, resolution_total, reopened,
-    escalated_resolved, escalated, ratings, satisfied)
-SELECT d, day, q, t, p, v, SUM(f1), SUM(f2), SUM(f3), SUM(f4), SUM(f5), SUM(f6), SUM(f7), SUM(f8), SUM(f9),
-    SUM(f10), SUM(f11), SUM(f12)
+    filed, received, unassigned_seconds, in_progress_seconds, waiting_seconds, resolved, response_met,
+    response_total, resolution_met, resolution_total, reopened, escalated_resolved, escalated, ratings, satisfied)
+SELECT d, day, q, t, p, v, SUM(f1), SUM(f2), SUM(s1), SUM(s2), SUM(s3), SUM(f3), SUM(f4), SUM(f5), SUM(f6),
+    SUM(f7), SUM(f8), SUM(f9), SUM(f10), SUM(f11), SUM(f12)
 FROM (
-    SELECT r.department_id AS d, {created} AS day, NAMED_KEY, 1 AS f1, 0 AS f2, 0 AS f3, 0 AS f4, 0 AS f5,
-        0 AS f6, 0 AS f7, 0 AS f8, 0 AS f9, 0 AS f10, 0 AS f11, 0 AS f12
+    SELECT r.department_id AS d, {created} AS day, NAMED_KEY, 1 AS f1, 0 AS f2, 0 AS s1, 0 AS s2, 0 AS s3,
+        0 AS f3, 0 AS f4, 0 AS f5, 0 AS f6, 0 AS f7, 0 AS f8, 0 AS f9, 0 AS f10, 0 AS f11, 0 AS f12
     FROM requests r
     UNION ALL
-    SELECT s.department_id, {started}, KEY, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-    FROM status_spans s JOIN requests r ON r.id = s.request_id WHERE s.status = 'new'
+    SELECT s.department_id, {started}, KEY, 0, CASE WHEN s.status = 'new' THEN 1 ELSE 0 END,
+        CASE WHEN s.status = 'new' THEN COALESCE(s.business_seconds, 0) ELSE 0 END,
+        CASE WHEN s.status = 'in_progress' THEN COALESCE(s.business_seconds, 0) ELSE 0 END,
+        CASE WHEN s.status = 'waiting_on_requester' THEN COALESCE(s.business_seconds, 0) ELSE 0 END,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    FROM status_spans s JOIN requests r ON r.id = s.request_id
+    WHERE s.status IN ('new', 'in_progress', 'waiting_on_requester')
     UNION ALL
-    SELECT r.department_id, {resolved}, KEY, 0, 0, 1,
+    SELECT r.department_id, {resolved}, KEY, 0, 0, 0, 0, 0, 1,
         CASE WHEN r.response_met THEN 1 ELSE 0 END, CASE WHEN r.response_met IS NOT NULL THEN 1 ELSE 0 END,
         CASE WHEN r.resolution_met THEN 1 ELSE 0 END, CASE WHEN r.resolution_met IS NOT NULL THEN 1 ELSE 0 END,
         CASE WHEN r.reopen_count > 0 THEN 1 ELSE 0 END, CASE WHEN r.escalated_at IS NOT NULL THEN 1 ELSE 0 END,
         0, 0, 0
     FROM requests r WHERE r.resolved_at IS NOT NULL
     UNION ALL
-    SELECT r.department_id, {escalated}, KEY, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
+    SELECT r.department_id, {escalated}, KEY, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
     FROM requests r WHERE r.escalated_at IS NOT NULL
     UNION ALL
-    SELECT g.department_id, {rated}, KEY, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, CASE WHEN g.score >= 4 THEN 1 ELSE 0 END
+    SELECT g.department_id, {rated}, KEY, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+        CASE WHEN g.score >= 4 THEN 1 ELSE 0 END
     FROM ratings g JOIN requests r ON r.id = g.request_id
 ) AS facts
 GROUP BY d, day, q, t, p, v

@@ -22,7 +22,6 @@ from sqlalchemy import case, func, select
 
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Handoff, OutcomeDay, ServiceRequest
-from desk.services.rating_reports import week_start
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.outcomes import Csat, Outcome, add_percentiles, outcomes, roll_up, sums
@@ -163,7 +162,16 @@ def summary_table(o: Outcome | None, satisfaction, volumes: dict, open_total: in
 def weekly_table(filters: ReportFilters) -> Table:
     """Per week (Monday, UTC): arrivals, resolutions and their attainment (CSAT by week is
     on the ratings pages, desk.services.rating_reports.by_week)."""
-    weeks = {_day(x.key[0]): x for x in outcomes(filters, [week_start(o.day)], also=("received",))}
+    # By day in SQL (on SQLite in the order of the rollup's day index, no sort), by week here:
+    # at most 366 day rows, however many requests.
+    weeks: dict = {}
+    for x in outcomes(filters, [o.day], also=("received",)):
+        day = _day(x.key[0])
+        monday = day - timedelta(days=day.weekday())
+        if monday in weeks:
+            weeks[monday].add(x)
+        else:
+            weeks[monday] = x
     rows = []
     for day in sorted(d for d, x in weeks.items() if x.resolved or x.more["received"]):
         x = weeks[day]

@@ -2,7 +2,8 @@
 
 One SQL definition, :func:`contributions`, says what requests add to the
 rollup: a "filed" count on the day each was filed, a "received" count at each
-department on each day it arrived there (its "new" status spans), its outcome
+department on each day it arrived there (its "new" status spans), the business
+time of each stage (unassigned, in progress, waiting) on the day it began, its outcome
 on the day it was resolved, an escalation on the day it was escalated, and its
 rating on the day the rated resolution happened. It is used three ways, so the three can
 never disagree:
@@ -36,8 +37,9 @@ from desk.extensions import db
 from desk.models import OutcomeDay, Rating, ServiceRequest, Status, StatusSpan
 
 KEYS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
-MEASURES = ("filed", "received", "resolved", "response_met", "response_total", "resolution_met", "resolution_total",
+MEASURES = ("filed", "received", "unassigned_seconds", "in_progress_seconds", "waiting_seconds", "resolved", "response_met", "response_total", "resolution_met", "resolution_total",
             "reopened", "escalated_resolved", "escalated", "ratings", "satisfied")
+STAGES = {"unassigned": Status.NEW, "in_progress": Status.IN_PROGRESS, "waiting": Status.WAITING}
 PENDING = "desk.rollup.before"  # session.info key: contributions read before the flush
 
 
@@ -87,8 +89,11 @@ def contributions(request_ids=None):
     one = literal(1)
     facts = union_all(
         _fact(r.created_at, r.department_id, request_ids, [], filed=one),
-        _fact(s.started_at, s.department_id, request_ids, [s.request_id == r.id, s.status == Status.NEW],
-              received=one),
+        _fact(s.started_at, s.department_id, request_ids,
+              [s.request_id == r.id, s.status.in_([Status.NEW, Status.IN_PROGRESS, Status.WAITING])],
+              received=_flag(s.status == Status.NEW), **{
+                  f"{stage}_seconds": case((s.status == status, func.coalesce(s.business_seconds, 0)), else_=0)
+                  for stage, status in STAGES.items()}),
         _fact(r.resolved_at, r.department_id, request_ids, [r.resolved_at.is_not(None)],
               resolved=one, response_met=_flag(r.response_met.is_(True)),
               response_total=_flag(r.response_met.is_not(None)), resolution_met=_flag(r.resolution_met.is_(True)),

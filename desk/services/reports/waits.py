@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 
 from desk.extensions import db
-from desk.models import Handoff, ServiceRequest, Status, StatusSpan
+from desk.models import Handoff, OutcomeDay, ServiceRequest, StatusSpan
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
-from desk.services.reports.sql import department_clause, request_clauses, unindexed
+from desk.services.reports.outcomes import sums
+from desk.services.reports.sql import department_clause, request_clauses
 from desk.services.reports.tables import Column, Table
 
 r, s, h = ServiceRequest, StatusSpan, Handoff
@@ -38,16 +39,13 @@ class Waits:
     hours: dict[int, dict[str, float]]  # department id -> stage -> business hours
 
 
-def stage_seconds(filters: ReportFilters) -> dict[tuple[int, str], tuple[int, int]]:
-    """{(department, status): (business seconds, spans)} for closed spans started in the period."""
-    query = select(unindexed(s.department_id), unindexed(s.status), func.sum(s.business_seconds), func.count()).where(
-        department_clause(s.department_id, filters.department_id),
-        s.status.in_([Status.NEW, Status.IN_PROGRESS, Status.WAITING]),
-        s.started_at >= filters.start_at, s.started_at < filters.end_before, s.business_seconds.is_not(None),
-    ).group_by(unindexed(s.department_id), unindexed(s.status))
-    if filters.type_id or filters.priority:
-        query = query.join(r, r.id == s.request_id).where(*request_clauses(filters, provider=False))
-    return {(d, str(status)): (int(total or 0), int(n)) for d, status, total, n in db.session.execute(query)}
+def stage_seconds(filters: ReportFilters) -> dict[tuple[int, str], int]:
+    """{(department, status): business seconds} of the closed spans started in the period (rollup)."""
+    columns = {"new": "unassigned_seconds", "in_progress": "in_progress_seconds",
+               "waiting_on_requester": "waiting_seconds"}
+    found = sums(filters, list(columns.values()), [OutcomeDay.department_id])
+    return {(d, status): figures[column] for (d,), figures in found.items() for status, column in columns.items()
+            if figures[column]}
 
 
 def elsewhere_seconds(filters: ReportFilters) -> dict[int, tuple[int, int]]:
@@ -78,7 +76,7 @@ def where_requests_wait(filters: ReportFilters) -> Waits:
     departments = sorted({d for d, _ in spans} | set(elsewhere), key=lambda d: lookups.department_label(names, d))
     rows, hours = [], {}
     for d in departments:
-        seconds = {stage: spans.get((d, stage), (0, 0))[0] for stage, _ in STAGES[:3]}
+        seconds = {stage: spans.get((d, stage), 0) for stage, _ in STAGES[:3]}
         seconds["elsewhere"] = elsewhere.get(d, (0, 0))[0]
         total = sum(seconds.values())
         hours[d] = {stage: value / 3600 for stage, value in seconds.items()}
