@@ -28,37 +28,18 @@ from collections import Counter
 
 from sqlalchemy import case, delete, event, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Date
 
 from desk.extensions import db
 from desk.models import OutcomeDay, Rating, ServiceRequest, Status, StatusSpan
+from desk.services.reports.sql import utc_day
 
 KEYS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
-MEASURES = ("filed", "received", "unassigned_seconds", "in_progress_seconds", "waiting_seconds", "resolved", "response_met", "response_total", "resolution_met", "resolution_total",
-            "reopened", "escalated_resolved", "escalated", "ratings", "satisfied")
+MEASURES = ("filed", "received", "unassigned_seconds", "in_progress_seconds", "waiting_seconds", "resolved",
+            "response_met", "response_total", "resolution_met", "resolution_total", "reopened", "escalated_resolved",
+            "escalated", "ratings", "satisfied")
 STAGES = {"unassigned": Status.NEW, "in_progress": Status.IN_PROGRESS, "waiting": Status.WAITING}
 PENDING = "desk.rollup.before"  # session.info key: contributions read before the flush
-
-
-class utc_day(FunctionElement):
-    """The UTC calendar day of a stored (naive UTC) timestamp."""
-
-    type = Date()
-    name = "utc_day"
-    inherit_cache = True
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element, compiler, **kw):
-    return "date(%s)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(utc_day)
-def _utc_day_default(element, compiler, **kw):
-    return "CAST(%s AS DATE)" % compiler.process(element.clauses, **kw)
 
 
 def _flag(condition):

@@ -17,6 +17,7 @@ import math
 from sqlalchemy import ColumnElement, Float, Integer, any_, case, cast, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Date
 
 from desk.extensions import db
 from desk.models import Department, ServiceRequest
@@ -159,3 +160,21 @@ def _epoch_sqlite(element, compiler, **kw):
 @compiles(epoch)
 def _epoch_default(element, compiler, **kw):
     return "EXTRACT(EPOCH FROM %s)" % compiler.process(element.clauses, **kw)
+
+
+class utc_day(FunctionElement):
+    """The UTC calendar day of a stored (naive UTC) timestamp."""
+
+    type = Date()
+    name = "utc_day"
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element, compiler, **kw):
+    return "date(%s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(utc_day)
+def _utc_day_default(element, compiler, **kw):
+    return "CAST(%s AS DATE)" % compiler.process(element.clauses, **kw)
