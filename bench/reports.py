@@ -86,6 +86,7 @@ def prepare(app, size: int, seed: int) -> date:
 
 def refresh_rollup() -> None:
     """A database seeded before the rollup table existed gets it (built from its requests)."""
+    db.session.rollback()  # end the session's transaction: on SQLite it holds the write lock create_all needs
     db.create_all()  # only what is missing
     if not db.session.scalar(select(func.count()).select_from(OutcomeDay)):
         started = time.perf_counter()
