@@ -95,3 +95,14 @@ def test_rebuild_gives_the_same_rows(history):
     rebuild()
     db.session.commit()
     assert kept() == before
+
+
+def test_open_and_instant_stages_add_no_rows(history):
+    """A stage still open (or closed within no business time) has no seconds yet: no empty rows."""
+    h = history
+    with at(t(9, 10)):  # Monday: taking R9 at LEG opens an in-progress span there
+        workflow.take(h.leg_agent, h.r[9])
+        db.session.commit()
+    rows = fresh()
+    assert rows and all(any(values) for values in rows.values())
+    assert kept() == rows

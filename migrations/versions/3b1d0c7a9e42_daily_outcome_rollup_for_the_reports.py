@@ -82,6 +82,7 @@ FROM (
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0
     FROM status_spans s JOIN requests r ON r.id = s.request_id
     WHERE s.status IN ('new', 'in_progress', 'waiting_on_requester')
+        AND (s.status = 'new' OR s.business_seconds > 0)
     UNION ALL
     SELECT r.department_id, {resolved}, KEY, 0, 0, 0, 0, 0, 1,
         CASE WHEN r.response_met THEN 1 ELSE 0 END, CASE WHEN r.response_met IS NOT NULL THEN 1 ELSE 0 END,

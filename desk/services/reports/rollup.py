@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import case, delete, event, func, literal, select, union_all
+from sqlalchemy import case, delete, event, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -71,7 +71,8 @@ def contributions(request_ids=None):
     facts = union_all(
         _fact(r.created_at, r.department_id, request_ids, [], filed=one),
         _fact(s.started_at, s.department_id, request_ids,
-              [s.request_id == r.id, s.status.in_([Status.NEW, Status.IN_PROGRESS, Status.WAITING])],
+              [s.request_id == r.id, s.status.in_([Status.NEW, Status.IN_PROGRESS, Status.WAITING]),
+               or_(s.status == Status.NEW, s.business_seconds > 0)],  # an open (or instant) stage adds nothing
               received=_flag(s.status == Status.NEW), **{
                   f"{stage}_seconds": case((s.status == status, func.coalesce(s.business_seconds, 0)), else_=0)
                   for stage, status in STAGES.items()}),
