@@ -335,6 +335,27 @@ def test_a_rating_panel_post_that_loses_a_race_is_refused_like_any_action(make, 
     assert rating_count() == 0 and events_of(req, kind) == []
 
 
+def test_a_star_from_the_mail_that_loses_a_race_is_refused_without_a_crash(make, smtp, client, monkeypatch):
+    """The same race through the one-click link: a 409 page that says what happened, nothing saved."""
+    shop = Shop(make)
+    req = shop.resolved()
+    version = req.version
+    link = star_links(text_of(smtp.resolutions(shop.requester.email)[0]))[4]
+    original = workflow.rate
+
+    def after_someone_else_wrote(requester, target, **kwargs):
+        db.session.execute(update(ServiceRequest.__table__).where(ServiceRequest.id == target.id)
+                           .values(version=ServiceRequest.version + 1))
+        return original(requester, target, **kwargs)
+
+    monkeypatch.setattr(workflow, "rate", after_someone_else_wrote)
+    response = client.post(link)
+    assert response.status_code == 409
+    assert f"{req.key} was changed by someone else just now. Nothing was saved: open the link again." in response.text
+    db.session.expire_all()
+    assert (req.status, req.version) == (Status.RESOLVED, version) and rating_count() == 0
+
+
 def test_the_to_rate_list_empties_as_ratings_come_in(make, client, login):
     shop = Shop(make)
     req = shop.resolved()

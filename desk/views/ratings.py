@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from desk.extensions import db
 from desk.forms import EmptyForm
@@ -77,13 +78,8 @@ def link_confirm(token: str):
         return problem
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        ratings.give_from_link(click)
-        db.session.commit()
-    except WorkflowError as error:
-        db.session.rollback()
-        return render("ratings/link_problem.html", status=409, message=str(error), req=req)
-    return redirect(url_for("ratings.link_more", token=token), code=303)
+    problem = _save(req, lambda: ratings.give_from_link(click))
+    return problem or redirect(url_for("ratings.link_more", token=token), code=303)
 
 
 @bp.route("/rate/<token>/more", methods=["GET", "POST"])
@@ -99,16 +95,29 @@ def link_more(token: str):
     if request.method == "GET":
         form.fill(rating)
     elif form.validate_on_submit():
-        try:
-            ratings.give(user, req, score=form.score.data, dimensions=form.dimensions(), comment=form.comment.data or "")
-            db.session.commit()
-        except WorkflowError as error:
-            db.session.rollback()
-            return render("ratings/link_problem.html", status=409, message=str(error), req=req)
-        return render("ratings/link_thanks.html", req=req, user=user)
+        problem = _save(req, lambda: ratings.give(user, req, score=form.score.data, dimensions=form.dimensions(),
+                                                  comment=form.comment.data or ""))
+        return problem or render("ratings/link_thanks.html", req=req, user=user)
     status = 422 if form.errors else 200
     return render("ratings/link_more.html", status=status, token=token, req=req, user=user,
                   form=form, dimensions=DIMENSIONS, show_title=_may_read_title(req))
+
+
+def _save(req, change):
+    """Make the change and commit; a refusal, or another person's change landing between our read
+    and our write (the version check), gives the link's problem page with a 409 instead."""
+    key = req.key
+    try:
+        change()
+        db.session.commit()
+    except WorkflowError as error:
+        db.session.rollback()
+        return render("ratings/link_problem.html", status=409, message=str(error), req=req)
+    except StaleDataError:
+        db.session.rollback()
+        return render("ratings/link_problem.html", status=409, req=req,
+                      message=f"{key} was changed by someone else just now. Nothing was saved: open the link again.")
+    return None
 
 
 def _may_read_title(req) -> bool:
