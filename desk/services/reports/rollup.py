@@ -164,7 +164,9 @@ def _add(session: Session, delta: dict[tuple, int]) -> None:
         index_elements=list(KEYS),  # uq_outcome_days_key
         set_={name: getattr(OutcomeDay, name) + getattr(insert.excluded, name) for name in MEASURES},
     )
-    session.execute(upsert, list(rows.values()))
+    # In key order, so that two transactions touching the same rows lock them in the same order
+    # (PostgreSQL would otherwise be free to pick one of them as a deadlock victim).
+    session.execute(upsert, [rows[key] for key in sorted(rows)])
 
 
 def install() -> None:
