@@ -81,7 +81,7 @@ def bottleneck_matrix(filters: ReportFilters) -> Matrix:
     for outcome in found:
         if outcome.key[0] is not None:  # filed by someone in no department: no row to show it in
             cell(outcome.key).filed = outcome.more["filed"]
-    found = [x for x in found if x.resolved or x.ratings]
+    found = [x for x in found if x.has_outcome]
     if d:  # medians rank the requests: only the chosen department's cells, from its own index ranges
         request_pairs = [r.requesting_department_id, r.department_id]
         add_percentiles([c for c in found if c.key[1] == d], filters, request_pairs)

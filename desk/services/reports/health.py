@@ -89,7 +89,7 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
     for outcome in outcomes(both, by_period, also=("escalated", "received")):
         figures = card(*outcome.key)
         figures |= outcome.more
-        if outcome.resolved or outcome.ratings:
+        if outcome.has_outcome:
             figures |= {"resolved": outcome.resolved, "attainment": outcome.resolution_pct,
                         "reopen_pct": outcome.reopen_pct, "csat": outcome.satisfaction.pct}
     by_handoff = [unindexed(h.from_department_id), period(h.at)]

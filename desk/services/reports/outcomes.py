@@ -66,6 +66,11 @@ class Outcome:
     def satisfaction(self) -> Csat:
         return Csat(self.ratings, self.satisfied)
 
+    @property
+    def has_outcome(self) -> bool:
+        """Something was resolved or rated (a group may hold only filings or arrivals)."""
+        return bool(self.resolved or self.ratings)
+
     def add(self, other: Outcome) -> None:
         """Fold another group's counts in (percentiles cannot be added: they are cleared)."""
         for name in ("resolved", "response_met", "response_total", "resolution_met", "resolution_total",
@@ -142,17 +147,10 @@ def outcomes(filters: ReportFilters, groups: list[ColumnElement], extra_where: l
     pass, found in :attr:`Outcome.more`. Groups with none of these in the
     period are left out.
     """
-    measures = (*COUNTS, *also)
-    query = select(*groups, *[func.sum(getattr(o, name)) for name in measures]).where(
-        *rollup_clauses(filters, provider=provider), *(extra_where or []))
-    if groups:
-        query = query.group_by(*groups)
-    n = len(groups)
     none_at = [i for i, g in enumerate(groups) if any(g is column for column in ZERO_IS_NONE)]
     found = []
-    for row in db.session.execute(query):
-        key = tuple(None if i in none_at and value == 0 else value for i, value in enumerate(row[:n]))
-        counts = dict(zip(measures, (int(v or 0) for v in row[n:])))
+    for key, counts in sums(filters, [*COUNTS, *also], groups, extra_where, provider=provider).items():
+        key = tuple(None if i in none_at and value == 0 else value for i, value in enumerate(key))
         if any(counts.values()):
             more = {name: counts.pop(name) for name in also}
             escalated = counts.pop("escalated_resolved")

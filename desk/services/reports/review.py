@@ -103,7 +103,7 @@ def department_review(filters: ReportFilters, now: datetime) -> Review:
     finest = outcomes(filters, [o.type_id, o.priority, o.requesting_department_id],
                       also=("filed", "received", "escalated"))
     volumes = volume(filters, finest)
-    finest = [x for x in finest if x.resolved or x.ratings]  # the breakdowns are about outcomes
+    finest = [x for x in finest if x.has_outcome]  # the breakdowns are about outcomes
     overall = roll_up(finest, None).get(())
     by_type = roll_up(finest, 0)
     if filters.department_id:
@@ -175,7 +175,7 @@ def weekly_table(filters: ReportFilters) -> Table:
     rows = []
     for day in sorted(d for d, x in weeks.items() if x.resolved or x.more["received"]):
         x = weeks[day]
-        row = outcome_row(f"{day:%d %b %Y}", x if x.resolved or x.ratings else None)
+        row = outcome_row(f"{day:%d %b %Y}", x if x.has_outcome else None)
         rows.append(row | {"week": day.isoformat(), "received": x.more["received"]})
     columns = [Column("label", "Week of", "text"), Column("received", "Received"),
                *[c for c in COUNT_COLUMNS if c.key != "csat"]]
