@@ -1,4 +1,5 @@
-"""Deactivating an agent: their open requests go back, unassigned, to their queues."""
+"""Deactivating an agent, moving them to another department or making them a
+member: the open requests they can no longer work go back, unassigned, to their queues."""
 
 from __future__ import annotations
 
@@ -124,3 +125,38 @@ def test_a_refused_deactivation_changes_no_request(org, client, login):
     assert response.status_code == 422
     assert fresh(req).assignee_id == org.agent.id
     assert db.session.get(User, org.agent.id).active is True
+
+
+def test_moving_an_agent_to_another_department_puts_their_old_requests_back(org, client, login, make):
+    working = assigned_request(org, org.agent, "Screen flickers")
+    resolved = assigned_request(org, org.agent, "Mouse dead", Status.RESOLVED)
+    fin = make.department("FIN", name="Finance")
+    login(org.admin)
+    response = deactivate(client, org.agent, active="y", department=str(fin.id))
+    assert response.status_code == 303
+    page = html.unescape(client.get(response.location).text)
+    assert "Arjun Mehta's account is saved. 1 open request went back to its queue, unassigned." in page
+    assert fresh(working).assignee_id is None
+    assert fresh(resolved).assignee_id == org.agent.id
+    event = db.session.scalars(select(Event).where(Event.request_id == working.id, Event.kind == EventKind.ASSIGNED)
+                               .order_by(Event.id.desc())).first()
+    assert event.body == "Arjun Mehta moved to Finance; the request is back in the IT queue."
+
+
+def test_making_an_agent_a_member_puts_their_requests_back(org, client, login):
+    working = assigned_request(org, org.agent, "Screen flickers")
+    login(org.admin)
+    response = deactivate(client, org.agent, active="y", role="member")
+    assert response.status_code == 303
+    assert fresh(working).assignee_id is None
+    event = db.session.scalars(select(Event).where(Event.request_id == working.id, Event.kind == EventKind.ASSIGNED)
+                               .order_by(Event.id.desc())).first()
+    assert event.body == "Arjun Mehta no longer works requests; the request is back in the IT queue."
+
+
+def test_a_head_made_an_agent_keeps_their_requests(org, client, login):
+    req = assigned_request(org, org.head, "Screen flickers")
+    login(org.admin)
+    response = deactivate(client, org.head, active="y", role="agent")
+    assert response.status_code == 303
+    assert fresh(req).assignee_id == org.head.id

@@ -173,8 +173,9 @@ def update_user(
 
     A new password or a deactivation also ends the user's sessions. An
     administrator cannot lock themselves out (deactivate themselves or drop
-    their own admin flag): another administrator has to. A deactivated
-    person's open requests go back, unassigned, to their departments' queues;
+    their own admin flag): another administrator has to. Open requests the
+    person can no longer work (deactivated, moved to another department, or no
+    longer an agent) go back, unassigned, to their departments' queues;
     returns how many did.
     """
     if user.id == admin.id:
@@ -182,7 +183,7 @@ def update_user(
             raise FieldError("active", "You cannot deactivate your own account; another administrator can.")
         if not is_admin:
             raise FieldError("is_admin", "You cannot remove your own administrator rights; another administrator can.")
-    was_active = user.active
+    was_active, was_department, was_agent = user.active, user.department_id, user.role != Role.MEMBER
     _apply_user(user, name=name, email=email, department_id=department_id, role=role,
                 time_zone=time_zone, is_hr=is_hr, is_admin=is_admin, active=active)
     if password:
@@ -190,19 +191,33 @@ def update_user(
     elif was_active and not active:
         rotate_session(user)
     _flush_unique(user, "email", "Someone already has this e-mail address.")
-    return _back_to_queues(admin, user) if was_active and not active else 0
+    if was_active and not active:
+        return _back_to_queues(admin, user, f"{user.name}'s account was deactivated")
+    if was_agent and user.role == Role.MEMBER:
+        return _back_to_queues(admin, user, f"{user.name} no longer works requests")
+    if was_department != user.department_id:
+        return _back_to_queues(admin, user, f"{user.name} moved to {_department_name(user)}")
+    return 0
 
 
-def _back_to_queues(admin: User, user: User) -> int:
-    """Unassign the person's open requests, through the workflow so each timeline says why."""
+def _department_name(user: User) -> str:
+    return user.department.name if user.department else "no department"
+
+
+def _back_to_queues(admin: User, user: User, why: str) -> int:
+    """Unassign the open requests the person can no longer work, through the workflow so each timeline says why.
+
+    An agent works only their own department's requests, so after a move the
+    requests of the new department stay theirs (an administrator may have
+    assigned them there before the move was saved).
+    """
     r = ServiceRequest
-    assigned = db.session.scalars(
-        select(r).where(r.assignee_id == user.id, r.status.in_(OPEN_STATUSES))
-        .options(joinedload(r.department)).order_by(r.id)
-    ).all()
+    query = select(r).where(r.assignee_id == user.id, r.status.in_(OPEN_STATUSES))
+    if user.active and user.role != Role.MEMBER and user.department_id is not None:
+        query = query.where(r.department_id != user.department_id)
+    assigned = db.session.scalars(query.options(joinedload(r.department)).order_by(r.id)).all()
     for req in assigned:
-        reason = f"{user.name}'s account was deactivated; the request is back in the {req.department.name} queue."
-        workflow.assign(admin, req, None, reason=reason)
+        workflow.assign(admin, req, None, reason=f"{why}; the request is back in the {req.department.name} queue.")
     db.session.flush()
     return len(assigned)
 

@@ -155,7 +155,7 @@ def _save_user(form: UserForm, user: User | None):
 
 
 def _back_in_queues(count: int) -> str:
-    """The flash's second sentence after a deactivation: how many requests lost their assignee."""
+    """The flash's second sentence after a deactivation or a move: how many requests lost their assignee."""
     if count == 0:
         return ""
     if count == 1:
