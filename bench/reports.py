@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from desk import create_app  # noqa: E402
 from desk.clock import travel  # noqa: E402
 from desk.extensions import db  # noqa: E402
-from desk.models import OutcomeDay, ServiceRequest, Setting  # noqa: E402
+from desk.models import OutcomeDay, ServiceRequest, Setting, search_ddl  # noqa: E402
 from desk.services.reports.rollup import rebuild  # noqa: E402
 from desk.seed.volume import GENERATOR, seed_volume  # noqa: E402
 from desk.seed.volume_org import PASSWORD  # noqa: E402
@@ -85,14 +85,29 @@ def prepare(app, size: int, seed: int) -> date:
 
 
 def refresh_rollup() -> None:
-    """A database seeded before the rollup table existed gets it (built from its requests)."""
+    """A database seeded before the rollup table (or the index of open requests) existed gets it."""
     db.session.rollback()  # end the session's transaction: on SQLite it holds the write lock create_all needs
     db.create_all()  # only what is missing
+    add_open_search_index()
     if not db.session.scalar(select(func.count()).select_from(OutcomeDay)):
         started = time.perf_counter()
         rows = rebuild()
         db.session.commit()
         print(f"    rollup rebuilt: {rows:,} rows in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def add_open_search_index() -> None:
+    dialect = db.engine.dialect.name
+    if dialect == "sqlite" and db.session.scalar(text(
+            "SELECT 1 FROM sqlite_master WHERE name = 'requests_open_fts'")):
+        return
+    started = time.perf_counter()
+    for sql in search_ddl.statements(dialect):  # all "IF NOT EXISTS"
+        db.session.execute(text(sql))
+    if dialect == "sqlite":
+        db.session.execute(text(search_ddl.SQLITE_FILL_OPEN))  # fill it with the open requests
+    db.session.commit()
+    print(f"    search index of open requests: {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def login(app, email: str):

@@ -21,8 +21,8 @@ def queue(make, client, login):
     return client
 
 
-def keys(client, q: str) -> list[str]:
-    page = client.get("/queue/", query_string={"q": q, "status": "all", "sort": "oldest"}).text
+def keys(client, q: str, status: str = "all") -> list[str]:
+    page = client.get("/queue/", query_string={"q": q, "status": status, "sort": "oldest"}).text
     return [k for k in ("IT-1", "IT-2", "IT-3") if f">{k}<" in page]
 
 
@@ -54,12 +54,36 @@ def test_index_follows_edits_and_deletes(queue, make):
     assert keys(queue, "toner") == []
 
 
-def test_the_index_is_there(app):
+def test_an_open_queue_is_searched_in_the_index_of_open_requests(queue):
+    """The open queue has its own small index: a request enters it when filed, follows its edits and
+    statuses, and leaves it when it closes; searching all statuses still finds everything."""
+    from desk.models import ServiceRequest, Status
+
+    req = db.session.scalar(db.select(ServiceRequest).filter_by(key="IT-1"))
+    assert keys(queue, "print", "open") == keys(queue, "print", "new") == ["IT-1"]
+    req.title = "Toner empty"
+    req.status = Status.IN_PROGRESS
+    db.session.commit()
+    assert keys(queue, "toner", "open") == keys(queue, "toner", "in_progress") == ["IT-1"]
+    assert keys(queue, "printer", "open") == [] and keys(queue, "toner", "new") == []
+    req.status = Status.RESOLVED
+    db.session.commit()
+    assert keys(queue, "toner", "open") == []
+    assert keys(queue, "toner", "resolved") == keys(queue, "toner") == ["IT-1"]
+    req.status = Status.IN_PROGRESS  # reopened
+    db.session.commit()
+    assert keys(queue, "toner", "open") == ["IT-1"]
+
+
+@pytest.mark.parametrize("name", ["requests_fts", "requests_open_fts"])
+def test_the_indexes_are_there(app, name):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            found = db.session.execute(text("SELECT name FROM sqlite_master WHERE name = 'requests_fts'")).all()
+            found = db.session.execute(text("SELECT name FROM sqlite_master WHERE name = :n"), {"n": name}).all()
         else:
-            found = db.session.execute(text("SELECT indexname FROM pg_indexes WHERE indexname = 'ix_requests_search'")).all()
+            index = name.replace("requests_", "ix_requests_").replace("fts", "search")
+            found = db.session.execute(text("SELECT indexname FROM pg_indexes WHERE indexname = :n"),
+                                       {"n": index}).all()
         assert found
 
 

@@ -61,6 +61,8 @@ def test_history_is_consistent(app, ctx):
     if db.engine.dialect.name == "sqlite":
         assert db.session.scalar(text("SELECT count(*) FROM requests_fts WHERE requests_fts MATCH 'volume'")) == 0
         assert db.session.scalar(text("SELECT count(*) FROM requests_fts")) == 400
+        assert db.session.scalar(text("SELECT count(*) FROM requests_open_fts")) == count(
+            select(r.id).where(r.status.in_([Status.NEW, Status.IN_PROGRESS, Status.WAITING])))
 
 
 def test_same_seed_same_history(app, ctx):

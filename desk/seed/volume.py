@@ -156,7 +156,8 @@ class bulk_load:
         if self.dialect == "sqlite":
             for sql in search_ddl.statements("sqlite"):
                 db.session.execute(text(sql))
-            db.session.execute(text(search_ddl.SQLITE_REBUILD))
+            for sql in search_ddl.SQLITE_REBUILD:
+                db.session.execute(text(sql))
         elif self.dialect == "postgresql":
             for sql in search_ddl.statements("postgresql"):
                 db.session.execute(text(sql))

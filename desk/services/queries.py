@@ -140,8 +140,7 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
     if filters.priority:
         query = query.where(r.priority == Priority(filters.priority))
     if filters.q:
-        # An open queue is a narrow set to check against the matches; history is better found from them.
-        query = query.where(_text_match(filters.q, narrow=filters.status in OPEN_STATUSES | {"open"}))
+        query = query.where(_text_match(filters.q, open_only=filters.status in OPEN_STATUSES | {"open"}))
     if filters.sla:
         query = query.where(sla_queries.sla_filter(filters.sla, utcnow()))
     order = {
@@ -185,11 +184,11 @@ class SearchPagination(SelectPagination):
         return db.session.scalar(counted) or 0
 
 
-def _text_match(text: str, *, narrow: bool = True):
+def _text_match(text: str, *, open_only: bool):
     # The database's full-text index (FTS5 / tsvector): see desk.services.search.
     from desk.services.search import text_match
 
-    return text_match(text, narrow=narrow)
+    return text_match(text, open_only=open_only)
 
 
 def department_agents(department_id: int) -> list[User]:

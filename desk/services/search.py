@@ -15,13 +15,10 @@ from sqlalchemy import ColumnElement, and_, bindparam, column, func, literal_col
 from desk.extensions import db
 from desk.models import ServiceRequest
 from desk.models.search_ddl import PG_CONFIG, PG_VECTOR
-from desk.services.reports.sql import unindexed
 
 _WORD = re.compile(r"[^\W_]+")
 _KEY = re.compile(r"[A-Za-z]{1,8}-\d+")
 MAX_WORDS = 8
-
-_fts = table("requests_fts", column("rowid"))
 
 
 def words(text: str) -> list[str]:
@@ -29,12 +26,12 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
 
 
-def text_match(text: str, *, narrow: bool = True) -> ColumnElement[bool]:
+def text_match(text: str, *, open_only: bool = False) -> ColumnElement[bool]:
     """A WHERE clause on ``ServiceRequest``: every word as a prefix, or the exact key.
 
-    ``narrow``: the rest of the query keeps few requests (an open queue), so on
-    SQLite each of them is checked against the matches; otherwise (a whole
-    history) the matches are fetched by id and filtered.
+    ``open_only``: the rest of the query keeps only open requests (an open
+    queue), so the small index of open requests answers it (see
+    :mod:`desk.models.search_ddl`); otherwise the index of all requests does.
     """
     exact_key = ServiceRequest.key == text.strip().upper()
     found = words(text)
@@ -42,15 +39,15 @@ def text_match(text: str, *, narrow: bool = True) -> ColumnElement[bool]:
         return exact_key  # "it-1042" means that request, not everything with "it" and "1042"
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
+        index = "requests_open_fts" if open_only else "requests_fts"
         query = " ".join(f'"{w}"*' for w in found)
-        matching = select(_fts.c.rowid).where(
-            literal_column("requests_fts").op("MATCH")(bindparam("fts_query", query))
+        matching = select(column("rowid")).select_from(table(index)).where(
+            literal_column(index).op("MATCH")(bindparam("fts_query", query))
         )
-        # "+id" keeps SQLite from its default plan (fetch every match by id, filter after),
-        # which is right for a whole history but slow for a queue of open requests.
-        candidate = unindexed(ServiceRequest.id) if narrow else ServiceRequest.id
-        return or_(exact_key, candidate.in_(matching))
+        return or_(exact_key, ServiceRequest.id.in_(matching))
     if dialect == "postgresql":
+        # The same expression either way: the planner picks the partial index of open
+        # requests by itself when the query's status condition implies it.
         query = " & ".join(f"{w}:*" for w in found)
         return or_(exact_key, literal_column(PG_VECTOR).op("@@")(func.to_tsquery(PG_CONFIG, query)))
     # Any other database: a plain (slow) substring match on every word.
