@@ -31,8 +31,8 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from desk import create_app  # noqa: E402
 from desk.clock import travel  # noqa: E402
 from desk.extensions import db  # noqa: E402
-from desk.models import OutcomeDay, ServiceRequest, Setting, search_ddl  # noqa: E402
-from desk.services.reports.rollup import rebuild  # noqa: E402
+from desk.models import OutcomeDay, OutcomeMonth, ServiceRequest, Setting, search_ddl  # noqa: E402
+from desk.services.reports.rollup import MEASURES, MONTH_KEYS, months_from_days, rebuild  # noqa: E402
 from desk.seed.volume import GENERATOR, seed_volume  # noqa: E402
 from desk.seed.volume_org import PASSWORD  # noqa: E402
 
@@ -85,7 +85,7 @@ def prepare(app, size: int, seed: int) -> date:
 
 
 def refresh_rollup() -> None:
-    """A database seeded before the rollup table (or the index of open requests) existed gets it."""
+    """A database seeded before the rollup tables (or the index of open requests) existed gets them."""
     db.session.rollback()  # end the session's transaction: on SQLite it holds the write lock create_all needs
     db.create_all()  # only what is missing
     add_open_search_index()
@@ -94,6 +94,10 @@ def refresh_rollup() -> None:
         rows = rebuild()
         db.session.commit()
         print(f"    rollup rebuilt: {rows:,} rows in {time.perf_counter() - started:.0f} s", flush=True)
+    elif not db.session.scalar(select(func.count()).select_from(OutcomeMonth)):
+        db.session.execute(OutcomeMonth.__table__.insert().from_select([*MONTH_KEYS, *MEASURES], months_from_days()))
+        db.session.commit()
+        print("    monthly rollup filled from the daily rows", flush=True)
 
 
 def add_open_search_index() -> None:

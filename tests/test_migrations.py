@@ -90,21 +90,27 @@ def _full_text_search_works():
 
 
 def _rollup_backfill_matches_the_live_definition():
-    """The rollup migration fills the table from existing requests as the live code would."""
+    """The rollup migrations fill the tables from existing requests as the live code would."""
     from sqlalchemy import select
 
-    from desk.models import OutcomeDay
-    from desk.services.reports.rollup import KEYS, MEASURES, contributions
+    from desk.models import OutcomeDay, OutcomeMonth
+    from desk.services.reports.rollup import KEYS, MEASURES, MONTH_KEYS, contributions, months_from_days
 
     def rows(query):
         return sorted(tuple(str(v) for v in row) for row in db.session.execute(query))
 
+    def monthly():
+        return rows(select(*[getattr(OutcomeMonth, c) for c in (*MONTH_KEYS, *MEASURES)]))
+
     kept = rows(select(*[getattr(OutcomeDay, c) for c in (*KEYS, *MEASURES)]))
     assert kept and kept == rows(contributions())  # the hooks kept it while the request was filed
+    months = monthly()
+    assert months and months == rows(months_from_days())
     db.session.remove()  # let the migrations have the database
-    downgrade(revision="f75e0c1d2b3a")  # the revision before the rollup: the table goes
-    upgrade()  # and comes back, filled by the migration's own SQL
+    downgrade(revision="f75e0c1d2b3a")  # the revision before the rollup: the tables go
+    upgrade()  # and come back, filled by the migrations' own SQL
     assert rows(select(*[getattr(OutcomeDay, c) for c in (*KEYS, *MEASURES)])) == kept
+    assert monthly() == months
     db.session.remove()
 
 

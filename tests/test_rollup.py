@@ -1,16 +1,19 @@
-"""The report rollup stays equal to what the requests say, whoever changes them."""
+"""The report rollup stays equal to what the requests say, whoever changes them, and its
+monthly rows stay the sums of its daily rows."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from desk.extensions import db
-from desk.models import OutcomeDay, Priority, Status
+from desk.models import OutcomeDay, OutcomeMonth, Priority, Status
 from desk.services import ratings, workflow
-from desk.services.reports.rollup import KEYS, MEASURES, contributions, rebuild
+from desk.services.reports.filters import ReportFilters
+from desk.services.reports.outcomes import sums, whole_months
+from desk.services.reports.rollup import KEYS, MEASURES, MONTH_KEYS, contributions, rebuild
 from tests.report_history import build, t
 from tests.sla_support import at
 
@@ -19,6 +22,27 @@ def kept() -> dict[tuple, tuple]:
     """The rollup as the hooks kept it (rows that went back to all zeros are no rows)."""
     rows = db.session.execute(select(*[getattr(OutcomeDay, c) for c in (*KEYS, *MEASURES)])).all()
     return {tuple(row[:len(KEYS)]): tuple(row[len(KEYS):]) for row in rows if any(row[len(KEYS):])}
+
+
+def kept_months() -> dict[tuple, tuple]:
+    rows = db.session.execute(select(*[getattr(OutcomeMonth, c) for c in (*MONTH_KEYS, *MEASURES)])).all()
+    return {tuple(row[:len(KEYS)]): tuple(row[len(KEYS):]) for row in rows if any(row[len(KEYS):])}
+
+
+def by_month(rows: dict[tuple, tuple]) -> dict[tuple, tuple]:
+    """Daily rows summed by calendar month, as the monthly table should hold them."""
+    at = KEYS.index("day")
+    months: dict[tuple, list] = {}
+    for key, values in rows.items():
+        month = (*key[:at], key[at].replace(day=1), *key[at + 1:])
+        months[month] = [a + b for a, b in zip(months.get(month, [0] * len(values)), values)]
+    return {key: tuple(values) for key, values in months.items() if any(values)}
+
+
+def consistent() -> bool:
+    """The kept rollup, daily and monthly, equals one worked out again from the requests."""
+    days = fresh()
+    return kept() == days and kept_months() == by_month(days)
 
 
 def fresh() -> dict[tuple, tuple]:
@@ -37,7 +61,8 @@ def history(make):
 
 
 def test_the_kept_rollup_equals_one_worked_out_from_the_requests(history):
-    assert kept() == fresh()
+    assert consistent()
+    assert len(kept_months()) < len(kept())  # the history spans days of one month
     figures = totals(kept())
     # Nine requests filed; R1-R5 and R8 resolved (R5 once: its first resolution was undone
     # by the reopening); R6 escalated; six ratings, four of them 4 or 5.
@@ -76,25 +101,25 @@ def test_a_change_and_its_rating_move_the_counts(history):
     assert after["resolved"] == before["resolved"] + 1
     assert after["escalated_resolved"] == 1
     assert (after["ratings"], after["satisfied"]) == (before["ratings"] + 1, before["satisfied"])
-    assert kept() == fresh()
+    assert consistent()
 
 
 def test_a_rolled_back_change_leaves_the_rollup_alone(history):
     h = history
-    before = kept()
+    before, months = kept(), kept_months()
     with at(t(9, 10)):
         workflow.set_priority(h.agent, h.r[6], Priority.URGENT)
         db.session.flush()
-        assert kept() != before  # the flush moved R6's counts to "urgent"...
+        assert kept() != before and kept_months() != months  # the flush moved R6's counts to "urgent"...
         db.session.rollback()
-    assert kept() == before == fresh()  # ...and the rollback took them back
+    assert kept() == before == fresh() and kept_months() == months  # ...and the rollback took them back
 
 
 def test_rebuild_gives_the_same_rows(history):
-    before = kept()
+    before, months = kept(), kept_months()
     rebuild()
     db.session.commit()
-    assert kept() == before
+    assert kept() == before and kept_months() == months
 
 
 def test_open_and_instant_stages_add_no_rows(history):
@@ -105,4 +130,35 @@ def test_open_and_instant_stages_add_no_rows(history):
         db.session.commit()
     rows = fresh()
     assert rows and all(any(values) for values in rows.values())
-    assert kept() == rows
+    assert consistent()
+
+
+@pytest.mark.parametrize("start, end, filed", [
+    (date(2026, 2, 15), date(2026, 4, 10), 9),  # March whole, days around it empty
+    (date(2026, 3, 5), date(2026, 4, 30), 4),  # April whole; 5-31 March from the days (R6-R9)
+    (date(2026, 2, 1), date(2026, 3, 3), 4),  # February whole; 1-3 March from the days (R1-R4)
+    (date(2026, 3, 1), date(2026, 3, 31), 9),  # exactly one month
+])
+def test_whole_months_read_from_the_monthly_rows_give_the_daily_figures(history, start, end, filed):
+    filters = ReportFilters(start=start, end=end)
+    groups = [OutcomeDay.department_id, OutcomeDay.type_id, OutcomeDay.priority, OutcomeDay.requesting_department_id]
+    from_months = sums(filters, list(MEASURES), groups)
+    days_only = [OutcomeDay.day.is_not(None)]  # a condition on the day: the daily rows alone
+    assert from_months == sums(filters, list(MEASURES), groups, days_only)
+    assert sum(figures["filed"] for figures in from_months.values()) == filed
+
+
+def test_a_long_period_reads_the_monthly_rows(history):
+    filters = ReportFilters(start=date(2026, 2, 15), end=date(2026, 4, 10))
+    db.session.execute(update(OutcomeMonth).values(filed=OutcomeMonth.filed + 100))
+    assert sums(filters, ["filed"])[()]["filed"] == 9 + 100 * len(kept_months())
+    assert sums(filters, ["filed"], extra_where=[OutcomeDay.day.is_not(None)])[()]["filed"] == 9
+    db.session.rollback()
+
+
+def test_whole_months():
+    assert whole_months(date(2026, 1, 1), date(2026, 1, 31)) == (date(2026, 1, 1), date(2026, 2, 1))
+    assert whole_months(date(2026, 1, 2), date(2026, 2, 28)) == (date(2026, 2, 1), date(2026, 3, 1))
+    assert whole_months(date(2026, 1, 2), date(2026, 2, 27)) is None
+    assert whole_months(date(2025, 12, 4), date(2026, 12, 3)) == (date(2026, 1, 1), date(2026, 12, 1))
+    assert whole_months(date(2025, 12, 31), date(2026, 1, 30)) is None

@@ -23,7 +23,7 @@ from desk.models.requests import (
     StatusSpan,
     Watcher,
 )
-from desk.models.reporting import DigestDelivery, Handoff, OutcomeDay
+from desk.models.reporting import DigestDelivery, Handoff, OutcomeDay, OutcomeMonth
 from desk.models import search_ddl  # noqa: F401  (registers the full-text index DDL)
 from desk.models.sla import (
     Agreement,
@@ -56,6 +56,7 @@ __all__ = [
     "Holding",
     "Notification",
     "OutcomeDay",
+    "OutcomeMonth",
     "NotificationKind",
     "NotificationPreference",
     "Priority",

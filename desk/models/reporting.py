@@ -1,4 +1,4 @@
-"""Facts kept for the reports: hand-offs, the daily outcome rollup, sent digests.
+"""Facts kept for the reports: hand-offs, the daily and monthly outcome rollup, sent digests.
 
 A :class:`Handoff` row is written by :func:`desk.services.workflow.transfer`
 in the same transaction as the TRANSFERRED event. The event is the timeline;
@@ -52,7 +52,37 @@ class DigestDelivery(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class OutcomeDay(Base):
+class OutcomeCounts:
+    """The measures of the outcome rollup and its key columns other than the period.
+
+    Shared by :class:`OutcomeDay` and :class:`OutcomeMonth`: the same rows, summed
+    by day or by calendar month.
+    """
+
+    department_id: Mapped[int]  # the provider (of the rating, for rating counts)
+    requesting_department_id: Mapped[int]  # 0: none
+    type_id: Mapped[int]
+    priority: Mapped[str] = mapped_column(String(16))
+    agreement_version_id: Mapped[int]  # 0: none
+    filed: Mapped[int] = mapped_column(default=0)
+    received: Mapped[int] = mapped_column(default=0)  # arrivals: filed to it or handed to it
+    # Business seconds of the closed status spans that started that day, by stage.
+    unassigned_seconds: Mapped[int] = mapped_column(default=0)
+    in_progress_seconds: Mapped[int] = mapped_column(default=0)
+    waiting_seconds: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    response_met: Mapped[int] = mapped_column(default=0)
+    response_total: Mapped[int] = mapped_column(default=0)
+    resolution_met: Mapped[int] = mapped_column(default=0)
+    resolution_total: Mapped[int] = mapped_column(default=0)
+    reopened: Mapped[int] = mapped_column(default=0)  # of those resolved that day
+    escalated_resolved: Mapped[int] = mapped_column(default=0)  # of those resolved that day
+    escalated: Mapped[int] = mapped_column(default=0)  # escalations that happened that day
+    ratings: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)  # ratings of 4 or 5
+
+
+class OutcomeDay(OutcomeCounts, Base):
     """How many requests were filed, resolved (and how well), escalated and rated, per UTC day
     and per (provider, requesting department, type, priority, agreement version).
 
@@ -77,24 +107,24 @@ class OutcomeDay(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
-    department_id: Mapped[int]  # the provider (of the rating, for rating counts)
-    requesting_department_id: Mapped[int]  # 0: none
-    type_id: Mapped[int]
-    priority: Mapped[str] = mapped_column(String(16))
-    agreement_version_id: Mapped[int]  # 0: none
-    filed: Mapped[int] = mapped_column(default=0)
-    received: Mapped[int] = mapped_column(default=0)  # arrivals: filed to it or handed to it
-    # Business seconds of the closed status spans that started that day, by stage.
-    unassigned_seconds: Mapped[int] = mapped_column(default=0)
-    in_progress_seconds: Mapped[int] = mapped_column(default=0)
-    waiting_seconds: Mapped[int] = mapped_column(default=0)
-    resolved: Mapped[int] = mapped_column(default=0)
-    response_met: Mapped[int] = mapped_column(default=0)
-    response_total: Mapped[int] = mapped_column(default=0)
-    resolution_met: Mapped[int] = mapped_column(default=0)
-    resolution_total: Mapped[int] = mapped_column(default=0)
-    reopened: Mapped[int] = mapped_column(default=0)  # of those resolved that day
-    escalated_resolved: Mapped[int] = mapped_column(default=0)  # of those resolved that day
-    escalated: Mapped[int] = mapped_column(default=0)  # escalations that happened that day
-    ratings: Mapped[int] = mapped_column(default=0)
-    satisfied: Mapped[int] = mapped_column(default=0)  # ratings of 4 or 5
+
+
+class OutcomeMonth(OutcomeCounts, Base):
+    """The same rollup summed by UTC calendar month (``month`` is its first day).
+
+    A year is about 37,000 of these rows instead of 280,000 daily ones: a long
+    period reads its whole months here and only the days at its two ends from
+    :class:`OutcomeDay` (:func:`desk.services.reports.outcomes.sums`). Kept in
+    the same transaction as the daily rows, by the same upserts.
+    """
+
+    __tablename__ = "outcome_months"
+    __table_args__ = (
+        UniqueConstraint("department_id", "month", "requesting_department_id", "type_id", "priority",
+                         "agreement_version_id", name="uq_outcome_months_key"),
+        Index("ix_outcome_months_month", "month"),
+        Index("ix_outcome_months_requesting", "requesting_department_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date]

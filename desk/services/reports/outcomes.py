@@ -12,11 +12,13 @@ them only once a department is chosen (see ``docs/reports.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import Column, ColumnElement, func, select, union_all
+from sqlalchemy.sql import visitors
 
 from desk.extensions import db
-from desk.models import OutcomeDay, ServiceRequest
+from desk.models import OutcomeDay, OutcomeMonth, ServiceRequest
 from desk.services.policy import enough_ratings
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.sql import count_if, quantiles, request_clauses, unindexed
@@ -24,6 +26,7 @@ from desk.services.reports.sql import count_if, quantiles, request_clauses, unin
 r, o = ServiceRequest, OutcomeDay
 # Rollup keys stored as 0 for "none" (so the unique key works on both databases).
 ZERO_IS_NONE = (o.requesting_department_id, o.agreement_version_id)
+KEY_COLUMNS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
 COUNTS = ("resolved", "response_met", "response_total", "resolution_met", "resolution_total", "reopened",
           "escalated_resolved", "ratings", "satisfied")
 
@@ -127,8 +130,12 @@ def roll_up(rows: list[Outcome], position: int | None) -> dict:
 
 
 def rollup_clauses(filters: ReportFilters, *, provider: bool = True) -> list:
-    """WHERE clauses on rollup rows: the period's days, provider department, type, priority."""
-    clauses = [o.day >= filters.start, o.day <= filters.end]
+    """WHERE clauses on daily rollup rows: the period's days, provider department, type, priority."""
+    return [o.day >= filters.start, o.day <= filters.end, *_key_clauses(filters, provider=provider)]
+
+
+def _key_clauses(filters: ReportFilters, *, provider: bool) -> list:
+    clauses = []
     if provider and filters.department_id:
         clauses.append(o.department_id == filters.department_id)
     if filters.type_id:
@@ -160,15 +167,82 @@ def outcomes(filters: ReportFilters, groups: list[ColumnElement], extra_where: l
 
 def sums(filters: ReportFilters, measures: list[str], groups: list[ColumnElement] | None = None,
          extra_where: list | None = None, *, provider: bool = True) -> dict[tuple, dict[str, int]]:
-    """{group key: {measure: sum}} of rollup measures (filed, received, escalated...) in the period."""
+    """{group key: {measure: sum}} of rollup measures (filed, received...) in the period.
+
+    ``groups`` and ``extra_where`` are written on :class:`OutcomeDay`. Unless they
+    need the day itself, the period's whole calendar months are read from
+    :class:`OutcomeMonth` and only the days before the first and after the last
+    whole month from the daily rows: a year is then about 37,000 rows, not 280,000.
+    """
     groups = groups or []
-    query = select(*groups, *[func.sum(getattr(o, name)) for name in measures]).where(
-        *rollup_clauses(filters, provider=provider), *(extra_where or []))
-    if groups:
-        query = query.group_by(*groups)
-    n = len(groups)
+    where = [*_key_clauses(filters, provider=provider), *(extra_where or [])]
+    months = None if _uses_day([*groups, *where]) else whole_months(filters.start, filters.end)
+    if months is None:
+        source, on = None, (lambda expression: expression)
+        where += [o.day >= filters.start, o.day <= filters.end]
+    else:
+        source = _days_and_months(filters, months, measures, where)
+        on = _on(source)
+        where = []
+    keys = [on(g) for g in groups]
+    query = select(*keys, *[func.sum(on(getattr(o, name))) for name in measures]).where(*where)
+    if source is not None:
+        query = query.select_from(source)
+    if keys:
+        query = query.group_by(*keys)
+    n = len(keys)
     return {tuple(row[:n]): {name: int(v or 0) for name, v in zip(measures, row[n:])}
             for row in db.session.execute(query)}
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first whole calendar month in [start, end] and of the month after
+    the last one; None when the period holds no whole month."""
+    first = start if start.day == 1 else _next_month(start)
+    after = end + timedelta(days=1)
+    stop = after.replace(day=1)
+    return (first, stop) if first < stop else None
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _uses_day(expressions: list) -> bool:
+    return any(_is_rollup_column(element) and element.name == "day"
+               for e in expressions for element in visitors.iterate(_clause(e)))
+
+
+def _is_rollup_column(element) -> bool:
+    return isinstance(element, Column) and element.table is o.__table__
+
+
+def _clause(expression):
+    if hasattr(expression, "__clause_element__"):  # a mapped attribute such as OutcomeDay.type_id
+        return expression.__clause_element__()
+    return expression
+
+
+def _days_and_months(filters: ReportFilters, months: tuple[date, date], measures: list[str], where: list):
+    """UNION ALL of the whole months' rows and the rows of the days around them, filtered."""
+    first, stop = months
+    m = OutcomeMonth
+    columns = [name for name in KEY_COLUMNS if name != "day"] + list(measures)
+    to_month = _on(m.__table__)
+    parts = [select(*[getattr(m, name) for name in columns]).where(
+        m.month >= first, m.month < stop, *[to_month(clause) for clause in where])]
+    for low, high in ((filters.start, first - timedelta(days=1)), (stop, filters.end)):
+        if low <= high:  # a period that starts or ends on a month's edge has no days there
+            parts.append(select(*[getattr(o, name) for name in columns]).where(o.day >= low, o.day <= high, *where))
+    return union_all(*parts).subquery("rollup")
+
+
+def _on(source):
+    """Rewrite an expression on :class:`OutcomeDay` columns onto ``source``'s same-named columns."""
+    def swap(element):
+        return source.c[element.name] if _is_rollup_column(element) else None
+
+    return lambda expression: visitors.replacement_traverse(_clause(expression), {}, swap)
 
 
 def add_percentiles(found: list[Outcome], filters: ReportFilters, groups: list[ColumnElement],

@@ -1,4 +1,5 @@
-"""The daily outcome rollup (:class:`desk.models.OutcomeDay`), kept in step with the requests.
+"""The outcome rollup (:class:`desk.models.OutcomeDay` and its monthly sums,
+:class:`desk.models.OutcomeMonth`), kept in step with the requests.
 
 One SQL definition, :func:`contributions`, says what requests add to the
 rollup: a "filed" count on the day each was filed, a "received" count at each
@@ -8,15 +9,16 @@ on the day it was resolved, an escalation on the day it was escalated, and its
 rating on the day the rated resolution happened. It is used three ways, so the three can
 never disagree:
 
-* :func:`rebuild` fills the table from every request (the seed, ``flask
-  reports-rebuild``; the migration that made the table holds a frozen copy);
+* :func:`rebuild` fills the tables from every request (the seed, ``flask
+  rebuild-rollup``; the migrations that made the tables hold frozen copies);
 * on every flush that changes requests or ratings, the session hooks below
   read what those requests contributed *before* the flush (the database still
   holds the old rows) and *after* it (same transaction, new rows), and add the
-  difference to the rollup with an upsert. Whoever changes a request (the
-  workflow, the SLA sweep, a recompute after a calendar change, a rating)
-  updates the rollup in the same transaction without knowing about it;
-* tests compare the kept table with a fresh :func:`contributions` of
+  difference to the daily rows and to their months with upserts. Whoever
+  changes a request (the workflow, the SLA sweep, a recompute after a calendar
+  change, a rating) updates the rollup in the same transaction without knowing
+  about it;
+* tests compare the kept tables with a fresh :func:`contributions` of
   everything after a random history (``tests/test_rollup.py``).
 
 Core bulk writes bypass the hooks: the volume seed calls :func:`rebuild` after.
@@ -31,10 +33,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desk.extensions import db
-from desk.models import OutcomeDay, Rating, ServiceRequest, Status, StatusSpan
-from desk.services.reports.sql import utc_day
+from desk.models import OutcomeDay, OutcomeMonth, Rating, ServiceRequest, Status, StatusSpan
+from desk.services.reports.sql import month_start, utc_day
 
 KEYS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
+MONTH_KEYS = tuple("month" if name == "day" else name for name in KEYS)
 MEASURES = ("filed", "received", "unassigned_seconds", "in_progress_seconds", "waiting_seconds", "resolved",
             "response_met", "response_total", "resolution_met", "resolution_total", "reopened", "escalated_resolved",
             "escalated", "ratings", "satisfied")
@@ -90,12 +93,20 @@ def contributions(request_ids=None):
 
 
 def rebuild(session: Session | None = None) -> int:
-    """Empty the rollup and fill it again from every request; returns the number of rows."""
+    """Empty the rollup and fill it again from every request; returns the number of daily rows."""
     session = session or db.session
+    session.execute(delete(OutcomeMonth))
     session.execute(delete(OutcomeDay))
-    columns = [*KEYS, *MEASURES]
-    session.execute(OutcomeDay.__table__.insert().from_select(columns, contributions()))
+    session.execute(OutcomeDay.__table__.insert().from_select([*KEYS, *MEASURES], contributions()))
+    session.execute(OutcomeMonth.__table__.insert().from_select([*MONTH_KEYS, *MEASURES], months_from_days()))
     return session.scalar(select(func.count()).select_from(OutcomeDay)) or 0
+
+
+def months_from_days():
+    """SELECT of the monthly rows: the daily rows summed by calendar month."""
+    o = OutcomeDay
+    keys = [month_start(o.day).label("month") if name == "day" else getattr(o, name) for name in KEYS]
+    return select(*keys, *[func.sum(getattr(o, name)).label(name) for name in MEASURES]).group_by(*keys)
 
 
 # --- kept in step, flush by flush -------------------------------------------------
@@ -152,20 +163,29 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def _add(session: Session, delta: dict[tuple, int]) -> None:
-    """Upsert the differences: one row per key, each measure increased (or decreased) in place."""
-    rows: dict[tuple, dict] = {}
+    """Upsert the differences into the daily and the monthly rows, each measure changed in place."""
+    days: dict[tuple, dict] = {}
+    months: dict[tuple, dict] = {}
+    day_at = KEYS.index("day")
     for (*key, name), value in delta.items():
-        row = rows.setdefault(tuple(key), {**dict(zip(KEYS, key)), **dict.fromkeys(MEASURES, 0)})
-        row[name] += value
+        month_key = (*key[:day_at], key[day_at].replace(day=1), *key[day_at + 1:])
+        for rows, names, k in ((days, KEYS, tuple(key)), (months, MONTH_KEYS, month_key)):
+            row = rows.setdefault(k, {**dict(zip(names, k)), **dict.fromkeys(MEASURES, 0)})
+            row[name] += value
+    # Days before months, each in key order, so that two transactions touching the same rows
+    # lock them in the same order (PostgreSQL would otherwise pick one as a deadlock victim).
+    _upsert(session, OutcomeDay, KEYS, days)
+    _upsert(session, OutcomeMonth, MONTH_KEYS, months)
+
+
+def _upsert(session: Session, model, keys: tuple[str, ...], rows: dict[tuple, dict]) -> None:
     if not rows:
         return
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(OutcomeDay)
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
     upsert = insert.on_conflict_do_update(
-        index_elements=list(KEYS),  # uq_outcome_days_key
-        set_={name: getattr(OutcomeDay, name) + getattr(insert.excluded, name) for name in MEASURES},
+        index_elements=list(keys),  # the table's unique key
+        set_={name: getattr(model, name) + getattr(insert.excluded, name) for name in MEASURES},
     )
-    # In key order, so that two transactions touching the same rows lock them in the same order
-    # (PostgreSQL would otherwise be free to pick one of them as a deadlock victim).
     session.execute(upsert, [rows[key] for key in sorted(rows)])
 
 

@@ -178,3 +178,21 @@ def _utc_day_sqlite(element, compiler, **kw):
 @compiles(utc_day)
 def _utc_day_default(element, compiler, **kw):
     return "CAST(%s AS DATE)" % compiler.process(element.clauses, **kw)
+
+
+class month_start(FunctionElement):
+    """The first day of the calendar month of a date."""
+
+    type = Date()
+    name = "month_start"
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return "date(%s, 'start of month')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(month_start)
+def _month_start_default(element, compiler, **kw):
+    return "CAST(date_trunc('month', %s) AS DATE)" % compiler.process(element.clauses, **kw)
