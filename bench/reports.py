@@ -102,8 +102,9 @@ def refresh_rollup() -> None:
 
 def add_open_search_index() -> None:
     dialect = db.engine.dialect.name
-    if dialect == "sqlite" and db.session.scalar(text(
-            "SELECT 1 FROM sqlite_master WHERE name = 'requests_open_fts'")):
+    there = {"sqlite": "SELECT 1 FROM sqlite_master WHERE name = 'requests_open_fts'",
+             "postgresql": "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_requests_open_search'"}[dialect]
+    if db.session.scalar(text(there)):
         return
     started = time.perf_counter()
     for sql in search_ddl.statements(dialect):  # all "IF NOT EXISTS"

@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from desk import create_app
@@ -91,19 +91,22 @@ def _full_text_search_works():
 
 def _rollup_backfill_matches_the_live_definition():
     """The rollup migrations fill the tables from existing requests as the live code would."""
-    from sqlalchemy import select
-
     from desk.models import OutcomeDay, OutcomeMonth
     from desk.services.reports.rollup import KEYS, MEASURES, MONTH_KEYS, contributions, months_from_days
 
-    def rows(query):
-        return sorted(tuple(str(v) for v in row) for row in db.session.execute(query))
+    def rows(query):  # rows the hooks brought back to all zeros are as good as none
+        return sorted(tuple(str(v) for v in row) for row in db.session.execute(query)
+                      if any(str(v) != "0" for v in row[len(KEYS):]))
 
     def monthly():
         return rows(select(*[getattr(OutcomeMonth, c) for c in (*MONTH_KEYS, *MEASURES)]))
 
+    _hand_off_and_resolve()
+
     kept = rows(select(*[getattr(OutcomeDay, c) for c in (*KEYS, *MEASURES)]))
-    assert kept and kept == rows(contributions())  # the hooks kept it while the request was filed
+    assert kept and kept == rows(contributions())  # the hooks kept it while the requests changed
+    elsewhere = MEASURES.index("elsewhere_seconds") + len(KEYS)
+    assert any(row[elsewhere] != "0" for row in kept)
     months = monthly()
     assert months and months == rows(months_from_days())
     db.session.remove()  # let the migrations have the database
@@ -112,6 +115,45 @@ def _rollup_backfill_matches_the_live_definition():
     assert rows(select(*[getattr(OutcomeDay, c) for c in (*KEYS, *MEASURES)])) == kept
     assert monthly() == months
     db.session.remove()
+
+
+def _hand_off_and_resolve():
+    """A request that IT works on, hands to FAC, and FAC resolves, across days: every rollup measure
+    (the business time at FAC after IT's hand-off included) gets something to count."""
+    from datetime import UTC, datetime
+
+    from desk.clock import travel
+    from desk.models import Department, RequestType, Role, Status, User
+    from desk.services import workflow
+
+    with create_app_context_request():
+        it = db.session.scalar(select(Department).filter_by(code="IT"))
+        agent = db.session.scalar(select(User).filter_by(department_id=it.id))
+        fac = Department(code="FAC", name="Facilities")
+        fac_agent = User(email="f@example.test", name="F", password_hash="x", session_token="u",
+                         department=fac, role=Role.AGENT)
+        repair = RequestType(department=fac, name="Repair")
+        db.session.add_all([fac, fac_agent, repair])
+        laptop = db.session.scalar(select(RequestType).filter_by(department_id=it.id))
+        steps = [
+            (1, lambda: workflow.file_request(agent, laptop, title="Desk", body="Wobbles")),
+            (2, lambda: workflow.take(agent, req())),
+            (3, lambda: workflow.transfer(agent, req(), repair, reason="A desk")),
+            (4, lambda: workflow.take(fac_agent, req())),
+            (6, lambda: workflow.change_status(fac_agent, req(), Status.RESOLVED)),
+        ]
+        made = []
+
+        def req():
+            return made[0]
+
+        for day, step in steps:
+            with travel(datetime(2026, 3, day, 10, tzinfo=UTC)):
+                result = step()
+                if not made:
+                    made.append(result)
+                db.session.commit()
+        db.session.remove()
 
 
 def create_app_context_request():

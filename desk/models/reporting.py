@@ -70,6 +70,9 @@ class OutcomeCounts:
     unassigned_seconds: Mapped[int] = mapped_column(default=0)
     in_progress_seconds: Mapped[int] = mapped_column(default=0)
     waiting_seconds: Mapped[int] = mapped_column(default=0)
+    # Business seconds at other departments after the department's first hand-off of a request,
+    # on the day of that hand-off, for the department that handed it away.
+    elsewhere_seconds: Mapped[int] = mapped_column(default=0)
     resolved: Mapped[int] = mapped_column(default=0)
     response_met: Mapped[int] = mapped_column(default=0)
     response_total: Mapped[int] = mapped_column(default=0)

@@ -4,9 +4,11 @@
 One SQL definition, :func:`contributions`, says what requests add to the
 rollup: a "filed" count on the day each was filed, a "received" count at each
 department on each day it arrived there (its "new" status spans), the business
-time of each stage (unassigned, in progress, waiting) on the day it began, its outcome
-on the day it was resolved, an escalation on the day it was escalated, and its
-rating on the day the rated resolution happened. It is used three ways, so the three can
+time of each stage (unassigned, in progress, waiting) on the day it began, the
+business time it then spent at other departments on the day a department first
+handed it away (for that department), its outcome on the day it was resolved,
+an escalation on the day it was escalated, and its rating on the day the rated
+resolution happened. It is used three ways, so the three can
 never disagree:
 
 * :func:`rebuild` fills the tables from every request (the seed, ``flask
@@ -28,19 +30,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import case, delete, event, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, delete, event, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desk.extensions import db
-from desk.models import OutcomeDay, OutcomeMonth, Rating, ServiceRequest, Status, StatusSpan
+from desk.models import Handoff, OutcomeDay, OutcomeMonth, Rating, ServiceRequest, Status, StatusSpan
 from desk.services.reports.sql import month_start, utc_day
 
 KEYS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
 MONTH_KEYS = tuple("month" if name == "day" else name for name in KEYS)
-MEASURES = ("filed", "received", "unassigned_seconds", "in_progress_seconds", "waiting_seconds", "resolved",
-            "response_met", "response_total", "resolution_met", "resolution_total", "reopened", "escalated_resolved",
-            "escalated", "ratings", "satisfied")
+MEASURES = ("filed", "received", "unassigned_seconds", "in_progress_seconds", "waiting_seconds", "elsewhere_seconds",
+            "resolved", "response_met", "response_total", "resolution_met", "resolution_total", "reopened",
+            "escalated_resolved", "escalated", "ratings", "satisfied")
 STAGES = {"unassigned": Status.NEW, "in_progress": Status.IN_PROGRESS, "waiting": Status.WAITING}
 PENDING = "desk.rollup.before"  # session.info key: contributions read before the flush
 
@@ -70,6 +72,7 @@ def _fact(day, department, request_ids, where, **measures):
 def contributions(request_ids=None):
     """SELECT of the rollup rows that the given requests (all, for None) make up, summed by key."""
     r, g, s = ServiceRequest, Rating, StatusSpan
+    e = _elsewhere(request_ids)
     one = literal(1)
     facts = union_all(
         _fact(r.created_at, r.department_id, request_ids, [], filed=one),
@@ -87,9 +90,28 @@ def contributions(request_ids=None):
         _fact(r.escalated_at, r.department_id, request_ids, [r.escalated_at.is_not(None)], escalated=one),
         _fact(g.resolved_at, g.department_id, request_ids, [g.request_id == r.id],
               ratings=one, satisfied=_flag(g.score >= 4)),
+        _fact(e.c.at, e.c.department_id, request_ids, [e.c.request_id == r.id], elsewhere_seconds=e.c.seconds),
     ).subquery("facts")
     keys = [facts.c[name] for name in KEYS]
     return select(*keys, *[func.sum(facts.c[name]).label(name) for name in MEASURES]).group_by(*keys)
+
+
+def _elsewhere(request_ids):
+    """Per request and department that handed it away: that department's first hand-off of it,
+    and the business seconds the request then spent at other departments (its closed spans
+    there that began at or after that hand-off)."""
+    h, s = Handoff, StatusSpan
+    first = select(h.request_id, h.from_department_id.label("department_id"), func.min(h.at).label("at"))
+    if request_ids is not None:
+        first = first.where(h.request_id.in_(request_ids))
+    first = first.group_by(h.request_id, h.from_department_id).subquery("first_handoff")
+    return (
+        select(first.c.request_id, first.c.department_id, first.c.at, func.sum(s.business_seconds).label("seconds"))
+        .join(s, and_(s.request_id == first.c.request_id, s.started_at >= first.c.at,
+                      s.department_id != first.c.department_id, s.business_seconds > 0))
+        .group_by(first.c.request_id, first.c.department_id, first.c.at)
+        .subquery("elsewhere")
+    )
 
 
 def rebuild(session: Session | None = None) -> int:
