@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Date, bindparam, case, func, literal_column, select
+from sqlalchemy import bindparam, case, func, literal_column, select
 
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Handoff, OutcomeDay, ServiceRequest
@@ -65,13 +65,13 @@ def health_index(figures: dict) -> float | None:
 
 
 def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
-    """Both periods come from the same queries, split by a CASE on the period's first instant."""
+    """This period's figures and the previous period's, per department."""
     both = filters.previous()
     both = ReportFilters(start=both.start, end=filters.end, department_id=filters.department_id,
                          type_id=filters.type_id, priority=filters.priority)
+    # Hand-offs of both periods in one query, split by a CASE on the period's first instant.
     # One named parameter and literal 1/0: the CASE in SELECT and in GROUP BY must be the
     # same expression for PostgreSQL.
-    split_day = bindparam("period_split_day", filters.start, type_=Date())
     split = bindparam("period_split", filters.start_at, type_=UTCDateTime())
 
     def period(column, at=split):
@@ -85,13 +85,15 @@ def scorecards(filters: ReportFilters, now: datetime) -> list[Scorecard]:
             cards[department_id] = Scorecard(department_id, lookups.department_label(names, department_id))
         return cards[department_id].now if flag else cards[department_id].before
 
-    by_period = [o.department_id, period(o.day, split_day)]
-    for outcome in outcomes(both, by_period, also=("escalated", "received")):
-        figures = card(*outcome.key)
-        figures |= outcome.more
-        if outcome.has_outcome:
-            figures |= {"resolved": outcome.resolved, "attainment": outcome.resolution_pct,
-                        "reopen_pct": outcome.reopen_pct, "csat": outcome.satisfaction.pct}
+    # One query per period rather than a CASE on the day: each then reads its whole months
+    # from the monthly rollup.
+    for flag, period_filters in ((1, filters), (0, filters.previous())):
+        for outcome in outcomes(period_filters, [o.department_id], also=("escalated", "received")):
+            figures = card(outcome.key[0], flag)
+            figures |= outcome.more
+            if outcome.has_outcome:
+                figures |= {"resolved": outcome.resolved, "attainment": outcome.resolution_pct,
+                            "reopen_pct": outcome.reopen_pct, "csat": outcome.satisfaction.pct}
     by_handoff = [unindexed(h.from_department_id), period(h.at)]
     handed = select(*by_handoff, func.count()).where(
         department_clause(h.from_department_id, filters.department_id), h.at >= both.start_at,
