@@ -1,9 +1,10 @@
-"""Outcome figures for the reports: counts from the daily rollup, percentiles from the requests.
+"""Outcome figures for the reports: counts from the rollup, percentiles from the requests.
 
-:func:`outcomes` sums :class:`desk.models.OutcomeDay` rows (a few hundred a
-day, kept in step by :mod:`desk.services.reports.rollup`) by any grouping of
-its key columns, so a year of every department is a few hundred thousand small
-rows, not a million requests. Medians and 90th percentiles cannot be summed:
+:func:`outcomes` and :func:`sums` add up :class:`desk.models.OutcomeDay` rows
+(a few hundred a day, kept in step by :mod:`desk.services.reports.rollup`) by
+any grouping of their key columns, reading a long period's whole months from
+:class:`desk.models.OutcomeMonth`: a year of every department is some 40,000
+small rows, not a million requests. Medians and 90th percentiles cannot be summed:
 :func:`add_percentiles` ranks the requests themselves, and the reports ask for
 them only once a department is chosen (see ``docs/reports.md``).
 :func:`request_outcomes` is for groupings the rollup does not keep (the agent).
@@ -21,12 +22,12 @@ from desk.extensions import db
 from desk.models import OutcomeDay, OutcomeMonth, ServiceRequest
 from desk.services.policy import enough_ratings
 from desk.services.reports.filters import ReportFilters
+from desk.services.reports.rollup import KEYS
 from desk.services.reports.sql import count_if, quantiles, request_clauses, unindexed
 
 r, o = ServiceRequest, OutcomeDay
 # Rollup keys stored as 0 for "none" (so the unique key works on both databases).
 ZERO_IS_NONE = (o.requesting_department_id, o.agreement_version_id)
-KEY_COLUMNS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
 COUNTS = ("resolved", "response_met", "response_total", "resolution_met", "resolution_total", "reopened",
           "escalated_resolved", "ratings", "satisfied")
 
@@ -129,12 +130,8 @@ def roll_up(rows: list[Outcome], position: int | None) -> dict:
     return total
 
 
-def rollup_clauses(filters: ReportFilters, *, provider: bool = True) -> list:
-    """WHERE clauses on daily rollup rows: the period's days, provider department, type, priority."""
-    return [o.day >= filters.start, o.day <= filters.end, *_key_clauses(filters, provider=provider)]
-
-
 def _key_clauses(filters: ReportFilters, *, provider: bool) -> list:
+    """WHERE clauses on rollup rows for the filters other than the period."""
     clauses = []
     if provider and filters.department_id:
         clauses.append(o.department_id == filters.department_id)
@@ -227,7 +224,7 @@ def _days_and_months(filters: ReportFilters, months: tuple[date, date], measures
     """UNION ALL of the whole months' rows and the rows of the days around them, filtered."""
     first, stop = months
     m = OutcomeMonth
-    columns = [name for name in KEY_COLUMNS if name != "day"] + list(measures)
+    columns = [name for name in KEYS if name != "day"] + list(measures)
     to_month = _on(m.__table__)
     parts = [select(*[getattr(m, name) for name in columns]).where(
         m.month >= first, m.month < stop, *[to_month(clause) for clause in where])]
