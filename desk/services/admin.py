@@ -207,9 +207,8 @@ def _department_name(user: User) -> str:
 def _back_to_queues(admin: User, user: User, why: str) -> int:
     """Unassign the open requests the person can no longer work, through the workflow so each timeline says why.
 
-    An agent works only their own department's requests, so after a move the
-    requests of the new department stay theirs (an administrator may have
-    assigned them there before the move was saved).
+    An active agent or head keeps the requests of their (new) home department;
+    everyone else gives back every open request assigned to them.
     """
     r = ServiceRequest
     query = select(r).where(r.assignee_id == user.id, r.status.in_(OPEN_STATUSES))

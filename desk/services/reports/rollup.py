@@ -8,8 +8,7 @@ time of each stage (unassigned, in progress, waiting) on the day it began, the
 business time it then spent at other departments on the day a department first
 handed it away (for that department), its outcome on the day it was resolved,
 an escalation on the day it was escalated, and its rating on the day the rated
-resolution happened. It is used three ways, so the three can
-never disagree:
+resolution happened. It is used three ways, so the three can never disagree:
 
 * :func:`rebuild` fills the tables from every request (the seed, ``flask
   rebuild-rollup``; the migrations that made the tables hold frozen copies);
