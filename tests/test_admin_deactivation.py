@@ -47,6 +47,17 @@ def deactivate(client, user: User, **changes):
     return client.post(f"/admin/users/{user.id}/edit", data=data)
 
 
+def keep_active_and_save(client, user: User, **changes):
+    """Post the person's edit form with the Active box ticked (and with ``changes``)."""
+    return deactivate(client, user, active="y", **changes)
+
+
+def last_assignment(req: ServiceRequest) -> Event:
+    return db.session.scalars(
+        select(Event).where(Event.request_id == req.id, Event.kind == EventKind.ASSIGNED).order_by(Event.id.desc())
+    ).first()
+
+
 def fresh(req: ServiceRequest) -> ServiceRequest:
     db.session.expire_all()
     return db.session.get(ServiceRequest, req.id)
@@ -74,9 +85,7 @@ def test_deactivating_an_agent_puts_their_open_requests_back_in_the_queue(org, c
     assert fresh(theirs).assignee_id == org.colleague.id
 
     for req in (working, waiting):
-        event = db.session.scalars(
-            select(Event).where(Event.request_id == req.id, Event.kind == EventKind.ASSIGNED).order_by(Event.id.desc())
-        ).first()
+        event = last_assignment(req)
         assert event.actor_id == org.admin.id
         assert event.data == {"from": "Arjun Mehta", "to": None}
         assert event.body == "Arjun Mehta's account was deactivated; the request is back in the IT queue."
@@ -112,7 +121,7 @@ def test_one_request_and_none(org, client, login):
 def test_saving_an_inactive_account_again_or_an_active_one_unassigns_nothing(org, client, login):
     req = assigned_request(org, org.agent, "Screen flickers")
     login(org.admin)
-    response = deactivate(client, org.agent, active="y", name="Arjun M.")  # a rename, still active
+    response = keep_active_and_save(client, org.agent, name="Arjun M.")  # a rename
     assert response.status_code == 303
     assert fresh(req).assignee_id == org.agent.id
     assert "Arjun M.'s account is saved.</div>" in html.unescape(client.get(response.location).text)
@@ -132,31 +141,27 @@ def test_moving_an_agent_to_another_department_puts_their_old_requests_back(org,
     resolved = assigned_request(org, org.agent, "Mouse dead", Status.RESOLVED)
     fin = make.department("FIN", name="Finance")
     login(org.admin)
-    response = deactivate(client, org.agent, active="y", department=str(fin.id))
+    response = keep_active_and_save(client, org.agent, department=str(fin.id))
     assert response.status_code == 303
     page = html.unescape(client.get(response.location).text)
     assert "Arjun Mehta's account is saved. 1 open request went back to its queue, unassigned." in page
     assert fresh(working).assignee_id is None
     assert fresh(resolved).assignee_id == org.agent.id
-    event = db.session.scalars(select(Event).where(Event.request_id == working.id, Event.kind == EventKind.ASSIGNED)
-                               .order_by(Event.id.desc())).first()
-    assert event.body == "Arjun Mehta moved to Finance; the request is back in the IT queue."
+    assert last_assignment(working).body == "Arjun Mehta moved to Finance; the request is back in the IT queue."
 
 
 def test_making_an_agent_a_member_puts_their_requests_back(org, client, login):
     working = assigned_request(org, org.agent, "Screen flickers")
     login(org.admin)
-    response = deactivate(client, org.agent, active="y", role="member")
+    response = keep_active_and_save(client, org.agent, role="member")
     assert response.status_code == 303
     assert fresh(working).assignee_id is None
-    event = db.session.scalars(select(Event).where(Event.request_id == working.id, Event.kind == EventKind.ASSIGNED)
-                               .order_by(Event.id.desc())).first()
-    assert event.body == "Arjun Mehta no longer works requests; the request is back in the IT queue."
+    assert last_assignment(working).body == "Arjun Mehta no longer works requests; the request is back in the IT queue."
 
 
 def test_a_head_made_an_agent_keeps_their_requests(org, client, login):
     req = assigned_request(org, org.head, "Screen flickers")
     login(org.admin)
-    response = deactivate(client, org.head, active="y", role="agent")
+    response = keep_active_and_save(client, org.head, role="agent")
     assert response.status_code == 303
     assert fresh(req).assignee_id == org.head.id

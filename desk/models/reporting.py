@@ -52,6 +52,16 @@ class DigestDelivery(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def _rollup_keys(table: str, period: str) -> tuple:
+    """A rollup table's unique key (the upserts' conflict target) and its two reading indexes."""
+    return (
+        UniqueConstraint("department_id", period, "requesting_department_id", "type_id", "priority",
+                         "agreement_version_id", name=f"uq_{table}_key"),
+        Index(f"ix_{table}_{period}", period),
+        Index(f"ix_{table}_requesting", "requesting_department_id", period),
+    )
+
+
 class OutcomeCounts:
     """The measures of the outcome rollup and its key columns other than the period.
 
@@ -101,12 +111,7 @@ class OutcomeDay(OutcomeCounts, Base):
     """
 
     __tablename__ = "outcome_days"
-    __table_args__ = (
-        UniqueConstraint("department_id", "day", "requesting_department_id", "type_id", "priority",
-                         "agreement_version_id", name="uq_outcome_days_key"),
-        Index("ix_outcome_days_day", "day"),
-        Index("ix_outcome_days_requesting", "requesting_department_id", "day"),
-    )
+    __table_args__ = _rollup_keys("outcome_days", "day")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
@@ -122,12 +127,7 @@ class OutcomeMonth(OutcomeCounts, Base):
     """
 
     __tablename__ = "outcome_months"
-    __table_args__ = (
-        UniqueConstraint("department_id", "month", "requesting_department_id", "type_id", "priority",
-                         "agreement_version_id", name="uq_outcome_months_key"),
-        Index("ix_outcome_months_month", "month"),
-        Index("ix_outcome_months_requesting", "requesting_department_id", "month"),
-    )
+    __table_args__ = _rollup_keys("outcome_months", "month")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date]
