@@ -91,15 +91,27 @@ def _full_text_search_works():
 
 def _rollup_backfill_matches_the_live_definition():
     """The rollup migrations fill the tables from existing requests as the live code would."""
-    from desk.models import OutcomeDay, OutcomeMonth
-    from desk.services.reports.rollup import KEYS, MEASURES, MONTH_KEYS, contributions, months_from_days
+    from desk.models import DepartmentOutcomeDay, OutcomeDay, OutcomeMonth
+    from desk.services.reports.rollup import (
+        DEPARTMENT_KEYS,
+        KEYS,
+        MEASURES,
+        MONTH_KEYS,
+        contributions,
+        department_days_from_days,
+        months_from_days,
+    )
 
-    def rows(query):  # rows the hooks brought back to all zeros are as good as none
+    def rows(query, keys=len(KEYS)):  # rows the hooks brought back to all zeros are as good as none
         return sorted(tuple(str(v) for v in row) for row in db.session.execute(query)
-                      if any(str(v) != "0" for v in row[len(KEYS):]))
+                      if any(str(v) != "0" for v in row[keys:]))
 
     def monthly():
         return rows(select(*[getattr(OutcomeMonth, c) for c in (*MONTH_KEYS, *MEASURES)]))
+
+    def per_department_day():
+        d = DepartmentOutcomeDay
+        return rows(select(*[getattr(d, c) for c in (*DEPARTMENT_KEYS, *MEASURES)]), keys=2)
 
     _hand_off_and_resolve()
 
@@ -107,13 +119,14 @@ def _rollup_backfill_matches_the_live_definition():
     assert kept and kept == rows(contributions())  # the hooks kept it while the requests changed
     elsewhere = MEASURES.index("elsewhere_seconds") + len(KEYS)
     assert any(row[elsewhere] != "0" for row in kept)
-    months = monthly()
+    months, department_days = monthly(), per_department_day()
     assert months and months == rows(months_from_days())
+    assert department_days and department_days == rows(department_days_from_days(), keys=2)
     db.session.remove()  # let the migrations have the database
     downgrade(revision="f75e0c1d2b3a")  # the revision before the rollup: the tables go
     upgrade()  # and come back, filled by the migrations' own SQL
     assert rows(select(*[getattr(OutcomeDay, c) for c in (*KEYS, *MEASURES)])) == kept
-    assert monthly() == months
+    assert (monthly(), per_department_day()) == (months, department_days)
     db.session.remove()
 
 

@@ -1,5 +1,5 @@
 """The report rollup stays equal to what the requests say, whoever changes them, and its
-monthly rows stay the sums of its daily rows."""
+monthly and department-day rows stay the sums of its daily rows."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select, update
 
 from desk.extensions import db
-from desk.models import OutcomeDay, OutcomeMonth, Priority, Status
+from desk.models import DepartmentOutcomeDay, OutcomeDay, OutcomeMonth, Priority, Status
 from desk.services import ratings, workflow
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.outcomes import sums, whole_months
-from desk.services.reports.rollup import KEYS, MEASURES, MONTH_KEYS, contributions, rebuild
+from desk.services.reports.rollup import DEPARTMENT_KEYS, KEYS, MEASURES, MONTH_KEYS, contributions, rebuild
 from tests.report_history import build, t
 from tests.sla_support import at
 
@@ -39,10 +39,25 @@ def by_month(rows: dict[tuple, tuple]) -> dict[tuple, tuple]:
     return {key: tuple(values) for key, values in months.items() if any(values)}
 
 
+def kept_department_days() -> dict[tuple, tuple]:
+    d = DepartmentOutcomeDay
+    rows = db.session.execute(select(*[getattr(d, c) for c in (*DEPARTMENT_KEYS, *MEASURES)])).all()
+    return {tuple(row[:2]): tuple(row[2:]) for row in rows if any(row[2:])}
+
+
+def by_department_day(rows: dict[tuple, tuple]) -> dict[tuple, tuple]:
+    """Daily rows summed by department and day, as the department-day table should hold them."""
+    totals: dict[tuple, list] = {}
+    for key, values in rows.items():
+        k = (key[KEYS.index("department_id")], key[KEYS.index("day")])
+        totals[k] = [a + b for a, b in zip(totals.get(k, [0] * len(values)), values)]
+    return {key: tuple(values) for key, values in totals.items() if any(values)}
+
+
 def consistent() -> bool:
-    """The kept rollup, daily and monthly, equals one worked out again from the requests."""
+    """The kept rollup, in its three tables, equals one worked out again from the requests."""
     days = fresh()
-    return kept() == days and kept_months() == by_month(days)
+    return kept() == days and kept_months() == by_month(days) and kept_department_days() == by_department_day(days)
 
 
 def fresh() -> dict[tuple, tuple]:
@@ -116,10 +131,10 @@ def test_a_rolled_back_change_leaves_the_rollup_alone(history):
 
 
 def test_rebuild_gives_the_same_rows(history):
-    before, months = kept(), kept_months()
+    before, months, department_days = kept(), kept_months(), kept_department_days()
     rebuild()
     db.session.commit()
-    assert kept() == before and kept_months() == months
+    assert (kept(), kept_months(), kept_department_days()) == (before, months, department_days)
 
 
 def test_open_and_instant_stages_add_no_rows(history):
@@ -148,11 +163,28 @@ def test_whole_months_read_from_the_monthly_rows_give_the_daily_figures(history,
     assert sum(figures["filed"] for figures in from_months.values()) == filed
 
 
+def filed(found: dict) -> int:
+    return sum(figures["filed"] for figures in found.values())
+
+
 def test_a_long_period_reads_the_monthly_rows(history):
     filters = ReportFilters(start=date(2026, 2, 15), end=date(2026, 4, 10))
+    by_type = [OutcomeDay.type_id]
     db.session.execute(update(OutcomeMonth).values(filed=OutcomeMonth.filed + 100))
-    assert sums(filters, ["filed"])[()]["filed"] == 9 + 100 * len(kept_months())
-    assert sums(filters, ["filed"], extra_where=[OutcomeDay.day.is_not(None)])[()]["filed"] == 9
+    assert filed(sums(filters, ["filed"], by_type)) == 9 + 100 * len(kept_months())
+    assert filed(sums(filters, ["filed"], by_type, [OutcomeDay.day.is_not(None)])) == 9  # the daily rows
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("group", ["department_id", "day", None])
+def test_department_and_day_alone_read_the_department_day_rows(history, group):
+    filters = ReportFilters(start=date(2026, 3, 2), end=date(2026, 3, 8))
+    groups = [getattr(OutcomeDay, group)] if group else []
+    daily_rows = [OutcomeDay.type_id.is_not(None), OutcomeDay.day.is_not(None)]  # names a key: the daily rows
+    found = sums(filters, list(MEASURES), groups)
+    assert found == sums(filters, list(MEASURES), groups, daily_rows) and filed(found) == 9
+    db.session.execute(update(DepartmentOutcomeDay).values(filed=DepartmentOutcomeDay.filed + 100))
+    assert filed(sums(filters, ["filed"], groups)) > 100
     db.session.rollback()
 
 

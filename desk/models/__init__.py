@@ -23,7 +23,7 @@ from desk.models.requests import (
     StatusSpan,
     Watcher,
 )
-from desk.models.reporting import DigestDelivery, Handoff, OutcomeDay, OutcomeMonth
+from desk.models.reporting import DepartmentOutcomeDay, DigestDelivery, Handoff, OutcomeDay, OutcomeMonth
 from desk.models import search_ddl  # noqa: F401  (registers the full-text index DDL)
 from desk.models.sla import (
     Agreement,
@@ -55,6 +55,7 @@ __all__ = [
     "Handoff",
     "Holding",
     "Notification",
+    "DepartmentOutcomeDay",
     "OutcomeDay",
     "OutcomeMonth",
     "NotificationKind",

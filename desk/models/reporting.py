@@ -1,4 +1,4 @@
-"""Facts kept for the reports: hand-offs, the daily and monthly outcome rollup, sent digests.
+"""Facts kept for the reports: hand-offs, the outcome rollup (by day, month and department-day), sent digests.
 
 A :class:`Handoff` row is written by :func:`desk.services.workflow.transfer`
 in the same transaction as the TRANSFERRED event. The event is the timeline;
@@ -62,18 +62,10 @@ def _rollup_keys(table: str, period: str) -> tuple:
     )
 
 
-class OutcomeCounts:
-    """The measures of the outcome rollup and its key columns other than the period.
-
-    Shared by :class:`OutcomeDay` and :class:`OutcomeMonth`: the same rows, summed
-    by day or by calendar month.
-    """
+class OutcomeMeasures:
+    """The measures of the outcome rollup, shared by its three tables."""
 
     department_id: Mapped[int]  # the provider (of the rating, for rating counts)
-    requesting_department_id: Mapped[int]  # 0: none
-    type_id: Mapped[int]
-    priority: Mapped[str] = mapped_column(String(16))
-    agreement_version_id: Mapped[int]  # 0: none
     filed: Mapped[int] = mapped_column(default=0)
     received: Mapped[int] = mapped_column(default=0)  # arrivals: filed to it or handed to it
     # Business seconds of the closed status spans that started that day, by stage.
@@ -93,6 +85,16 @@ class OutcomeCounts:
     escalated: Mapped[int] = mapped_column(default=0)  # escalations that happened that day
     ratings: Mapped[int] = mapped_column(default=0)
     satisfied: Mapped[int] = mapped_column(default=0)  # ratings of 4 or 5
+
+
+class OutcomeCounts(OutcomeMeasures):
+    """The measures with every key column but the period: :class:`OutcomeDay` and
+    :class:`OutcomeMonth` are the same rows, summed by day or by calendar month."""
+
+    requesting_department_id: Mapped[int]  # 0: none
+    type_id: Mapped[int]
+    priority: Mapped[str] = mapped_column(String(16))
+    agreement_version_id: Mapped[int]  # 0: none
 
 
 class OutcomeDay(OutcomeCounts, Base):
@@ -131,3 +133,19 @@ class OutcomeMonth(OutcomeCounts, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date]
+
+
+class DepartmentOutcomeDay(OutcomeMeasures, Base):
+    """The daily rollup summed per providing department and day, over every other key.
+
+    About 2,200 rows a year instead of 310,000: what the reports group only by
+    department and day (the weekly trend, the health scorecards, the stages of
+    "where requests wait") reads these when no type or priority is chosen.
+    Kept in the same transaction as the daily rows, by the same upserts.
+    """
+
+    __tablename__ = "outcome_department_days"
+    __table_args__ = (UniqueConstraint("department_id", "day", name="uq_outcome_department_days_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]

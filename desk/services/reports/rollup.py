@@ -1,5 +1,6 @@
-"""The outcome rollup (:class:`desk.models.OutcomeDay` and its monthly sums,
-:class:`desk.models.OutcomeMonth`), kept in step with the requests.
+"""The outcome rollup (:class:`desk.models.OutcomeDay` and its sums by month,
+:class:`desk.models.OutcomeMonth`, and by department and day,
+:class:`desk.models.DepartmentOutcomeDay`), kept in step with the requests.
 
 One SQL definition, :func:`contributions`, says what requests add to the
 rollup: a "filed" count on the day each was filed, a "received" count at each
@@ -15,7 +16,7 @@ resolution happened. It is used three ways, so the three can never disagree:
 * on every flush that changes requests or ratings, the session hooks below
   read what those requests contributed *before* the flush (the database still
   holds the old rows) and *after* it (same transaction, new rows), and add the
-  difference to the daily rows and to their months with upserts. Whoever
+  difference to the daily rows and to their sums with upserts. Whoever
   changes a request (the workflow, the SLA sweep, a recompute after a calendar
   change, a rating) updates the rollup in the same transaction without knowing
   about it;
@@ -34,11 +35,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desk.extensions import db
-from desk.models import Handoff, OutcomeDay, OutcomeMonth, Rating, ServiceRequest, Status, StatusSpan
+from desk.models import (
+    DepartmentOutcomeDay,
+    Handoff,
+    OutcomeDay,
+    OutcomeMonth,
+    Rating,
+    ServiceRequest,
+    Status,
+    StatusSpan,
+)
 from desk.services.reports.sql import month_start, utc_day
 
 KEYS = ("department_id", "day", "requesting_department_id", "type_id", "priority", "agreement_version_id")
 MONTH_KEYS = tuple("month" if name == "day" else name for name in KEYS)
+DEPARTMENT_KEYS = ("department_id", "day")
 MEASURES = ("filed", "received", "unassigned_seconds", "in_progress_seconds", "waiting_seconds", "elsewhere_seconds",
             "resolved", "response_met", "response_total", "resolution_met", "resolution_total", "reopened",
             "escalated_resolved", "escalated", "ratings", "satisfied")
@@ -116,10 +127,12 @@ def _elsewhere(request_ids):
 def rebuild(session: Session | None = None) -> int:
     """Empty the rollup and fill it again from every request; returns the number of daily rows."""
     session = session or db.session
-    session.execute(delete(OutcomeMonth))
-    session.execute(delete(OutcomeDay))
+    for model in (DepartmentOutcomeDay, OutcomeMonth, OutcomeDay):
+        session.execute(delete(model))
     session.execute(OutcomeDay.__table__.insert().from_select([*KEYS, *MEASURES], contributions()))
     session.execute(OutcomeMonth.__table__.insert().from_select([*MONTH_KEYS, *MEASURES], months_from_days()))
+    session.execute(DepartmentOutcomeDay.__table__.insert().from_select(
+        [*DEPARTMENT_KEYS, *MEASURES], department_days_from_days()))
     return session.scalar(select(func.count()).select_from(OutcomeDay)) or 0
 
 
@@ -127,6 +140,13 @@ def months_from_days():
     """SELECT of the monthly rows: the daily rows summed by calendar month."""
     o = OutcomeDay
     keys = [month_start(o.day).label("month") if name == "day" else getattr(o, name) for name in KEYS]
+    return select(*keys, *[func.sum(getattr(o, name)).label(name) for name in MEASURES]).group_by(*keys)
+
+
+def department_days_from_days():
+    """SELECT of the department-day rows: the daily rows summed over every key but those two."""
+    o = OutcomeDay
+    keys = [getattr(o, name) for name in DEPARTMENT_KEYS]
     return select(*keys, *[func.sum(getattr(o, name)).label(name) for name in MEASURES]).group_by(*keys)
 
 
@@ -184,19 +204,24 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def _add(session: Session, delta: dict[tuple, int]) -> None:
-    """Upsert the differences into the daily and the monthly rows, each measure changed in place."""
+    """Upsert the differences into the daily, monthly and department-day rows, each measure
+    changed in place."""
     days: dict[tuple, dict] = {}
     months: dict[tuple, dict] = {}
-    day_at = KEYS.index("day")
+    department_days: dict[tuple, dict] = {}
+    day_at, department_at = KEYS.index("day"), KEYS.index("department_id")
     for (*key, name), value in delta.items():
         month_key = (*key[:day_at], key[day_at].replace(day=1), *key[day_at + 1:])
-        for rows, names, k in ((days, KEYS, tuple(key)), (months, MONTH_KEYS, month_key)):
+        department_key = (key[department_at], key[day_at])
+        for rows, names, k in ((days, KEYS, tuple(key)), (months, MONTH_KEYS, month_key),
+                               (department_days, DEPARTMENT_KEYS, department_key)):
             row = rows.setdefault(k, {**dict(zip(names, k)), **dict.fromkeys(MEASURES, 0)})
             row[name] += value
-    # Days before months, each in key order, so that two transactions touching the same rows
-    # lock them in the same order (PostgreSQL would otherwise pick one as a deadlock victim).
+    # One table after the other, each in key order, so that two transactions touching the same
+    # rows lock them in the same order (PostgreSQL would otherwise pick one as a deadlock victim).
     _upsert(session, OutcomeDay, KEYS, days)
     _upsert(session, OutcomeMonth, MONTH_KEYS, months)
+    _upsert(session, DepartmentOutcomeDay, DEPARTMENT_KEYS, department_days)
 
 
 def _upsert(session: Session, model, keys: tuple[str, ...], rows: dict[tuple, dict]) -> None:
