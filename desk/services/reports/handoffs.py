@@ -72,8 +72,16 @@ def ping_pong(filters: ReportFilters) -> dict[tuple[int, int], int]:
 
 
 def many_departments(filters: ReportFilters) -> dict[int, int]:
-    """{departments touched: requests} for requests handed off in the period that touched 3 or more."""
-    handed = _priority(select(h.request_id).where(*_in_period(filters)), filters).subquery()
+    """{departments touched: requests} for requests handed off in the period that touched 3 or more.
+
+    Only a request handed off at least twice can have been held by three departments, so the
+    holdings are counted for those alone: the few that have a second hand-off (``seq`` 2) among
+    the many handed off in the period.
+    """
+    second = aliased(Handoff)
+    handed = _priority(
+        select(h.request_id).join(second, and_(second.request_id == h.request_id, second.seq == 2))
+        .where(*_in_period(filters)), filters).subquery()
     per_request = (
         select(Holding.request_id, func.count().label("touched"))
         .where(Holding.request_id.in_(select(handed.c.request_id)))
