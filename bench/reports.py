@@ -31,15 +31,8 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from desk import create_app  # noqa: E402
 from desk.clock import travel  # noqa: E402
 from desk.extensions import db  # noqa: E402
-from desk.models import DepartmentOutcomeDay, OutcomeDay, OutcomeMonth, ServiceRequest, Setting, search_ddl  # noqa: E402
-from desk.services.reports.rollup import (  # noqa: E402
-    DEPARTMENT_KEYS,
-    MEASURES,
-    MONTH_KEYS,
-    department_days_from_days,
-    months_from_days,
-    rebuild,
-)
+from desk.models import OutcomeDay, ServiceRequest, Setting, search_ddl  # noqa: E402
+from desk.services.reports.rollup import MEASURES, SUMS, rebuild  # noqa: E402
 from desk.seed.volume import GENERATOR, seed_volume  # noqa: E402
 from desk.seed.volume_org import PASSWORD  # noqa: E402
 
@@ -102,13 +95,11 @@ def refresh_rollup() -> None:
         db.session.commit()
         print(f"    rollup rebuilt: {rows:,} rows in {time.perf_counter() - started:.0f} s", flush=True)
         return
-    sums = ((OutcomeMonth, MONTH_KEYS, months_from_days()),
-            (DepartmentOutcomeDay, DEPARTMENT_KEYS, department_days_from_days()))
-    for model, keys, from_days in sums:
-        if not db.session.scalar(select(func.count()).select_from(model)):
-            db.session.execute(model.__table__.insert().from_select([*keys, *MEASURES], from_days))
+    for level in SUMS:  # a level added after the database was seeded
+        if not db.session.scalar(select(func.count()).select_from(level.model)):
+            db.session.execute(level.model.__table__.insert().from_select([*level.keys, *MEASURES], level.from_days()))
             db.session.commit()
-            print(f"    {model.__tablename__} filled from the daily rows", flush=True)
+            print(f"    {level.model.__tablename__} filled from the daily rows", flush=True)
 
 
 def add_open_search_index() -> None:

@@ -75,15 +75,16 @@ def test_an_open_queue_is_searched_in_the_index_of_open_requests(queue):
     assert keys(queue, "toner", "open") == ["IT-1"]
 
 
-@pytest.mark.parametrize("name", ["requests_fts", "requests_open_fts"])
-def test_the_indexes_are_there(app, name):
+@pytest.mark.parametrize("sqlite_table, pg_index", [("requests_fts", "ix_requests_search"),
+                                                     ("requests_open_fts", "ix_requests_open_search")])
+def test_the_indexes_are_there(app, sqlite_table, pg_index):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            found = db.session.execute(text("SELECT name FROM sqlite_master WHERE name = :n"), {"n": name}).all()
+            found = db.session.execute(text("SELECT name FROM sqlite_master WHERE name = :n"),
+                                       {"n": sqlite_table}).all()
         else:
-            index = name.replace("requests_", "ix_requests_").replace("fts", "search")
             found = db.session.execute(text("SELECT indexname FROM pg_indexes WHERE indexname = :n"),
-                                       {"n": index}).all()
+                                       {"n": pg_index}).all()
         assert found
 
 

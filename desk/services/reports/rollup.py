@@ -29,8 +29,10 @@ Core bulk writes bypass the hooks: the volume seed calls :func:`rebuild` after.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import and_, case, delete, event, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, delete, event, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -127,27 +129,47 @@ def _elsewhere(request_ids):
 def rebuild(session: Session | None = None) -> int:
     """Empty the rollup and fill it again from every request; returns the number of daily rows."""
     session = session or db.session
-    for model in (DepartmentOutcomeDay, OutcomeMonth, OutcomeDay):
+    for model in (*(level.model for level in SUMS), OutcomeDay):
         session.execute(delete(model))
     session.execute(OutcomeDay.__table__.insert().from_select([*KEYS, *MEASURES], contributions()))
-    session.execute(OutcomeMonth.__table__.insert().from_select([*MONTH_KEYS, *MEASURES], months_from_days()))
-    session.execute(DepartmentOutcomeDay.__table__.insert().from_select(
-        [*DEPARTMENT_KEYS, *MEASURES], department_days_from_days()))
+    for level in SUMS:
+        session.execute(level.model.__table__.insert().from_select([*level.keys, *MEASURES], level.from_days()))
     return session.scalar(select(func.count()).select_from(OutcomeDay)) or 0
 
 
 def months_from_days():
     """SELECT of the monthly rows: the daily rows summed by calendar month."""
     o = OutcomeDay
-    keys = [month_start(o.day).label("month") if name == "day" else getattr(o, name) for name in KEYS]
-    return select(*keys, *[func.sum(getattr(o, name)).label(name) for name in MEASURES]).group_by(*keys)
+    return _sum_days([month_start(o.day).label("month") if name == "day" else getattr(o, name) for name in KEYS])
 
 
 def department_days_from_days():
     """SELECT of the department-day rows: the daily rows summed over every key but those two."""
+    return _sum_days([getattr(OutcomeDay, name) for name in DEPARTMENT_KEYS])
+
+
+def _sum_days(keys: list):
     o = OutcomeDay
-    keys = [getattr(o, name) for name in DEPARTMENT_KEYS]
     return select(*keys, *[func.sum(getattr(o, name)).label(name) for name in MEASURES]).group_by(*keys)
+
+
+@dataclass(frozen=True)
+class Level:
+    """A coarser table of the rollup: the daily rows summed by other keys."""
+
+    model: type
+    keys: tuple[str, ...]
+    key_of: Callable[[tuple], tuple]  # a daily row's key -> this table's key
+    from_days: Callable[[], Select]  # the SELECT that fills this table from the daily rows
+
+
+_DAY, _DEPARTMENT = KEYS.index("day"), KEYS.index("department_id")
+SUMS = (
+    Level(OutcomeMonth, MONTH_KEYS, lambda key: (*key[:_DAY], key[_DAY].replace(day=1), *key[_DAY + 1:]),
+          months_from_days),
+    Level(DepartmentOutcomeDay, DEPARTMENT_KEYS, lambda key: (key[_DEPARTMENT], key[_DAY]),
+          department_days_from_days),
+)
 
 
 # --- kept in step, flush by flush -------------------------------------------------
@@ -204,24 +226,22 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def _add(session: Session, delta: dict[tuple, int]) -> None:
-    """Upsert the differences into the daily, monthly and department-day rows, each measure
-    changed in place."""
-    days: dict[tuple, dict] = {}
-    months: dict[tuple, dict] = {}
-    department_days: dict[tuple, dict] = {}
-    day_at, department_at = KEYS.index("day"), KEYS.index("department_id")
-    for (*key, name), value in delta.items():
-        month_key = (*key[:day_at], key[day_at].replace(day=1), *key[day_at + 1:])
-        department_key = (key[department_at], key[day_at])
-        for rows, names, k in ((days, KEYS, tuple(key)), (months, MONTH_KEYS, month_key),
-                               (department_days, DEPARTMENT_KEYS, department_key)):
-            row = rows.setdefault(k, {**dict(zip(names, k)), **dict.fromkeys(MEASURES, 0)})
-            row[name] += value
-    # One table after the other, each in key order, so that two transactions touching the same
-    # rows lock them in the same order (PostgreSQL would otherwise pick one as a deadlock victim).
-    _upsert(session, OutcomeDay, KEYS, days)
-    _upsert(session, OutcomeMonth, MONTH_KEYS, months)
-    _upsert(session, DepartmentOutcomeDay, DEPARTMENT_KEYS, department_days)
+    """Upsert the differences into the daily rows and each coarser level, each measure changed in
+    place. One table after the other, each in key order, so that two transactions touching the
+    same rows lock them in the same order (PostgreSQL would otherwise pick a deadlock victim)."""
+    _upsert(session, OutcomeDay, KEYS, _rows(KEYS, delta, lambda key: key))
+    for level in SUMS:
+        _upsert(session, level.model, level.keys, _rows(level.keys, delta, level.key_of))
+
+
+def _rows(names: tuple[str, ...], delta: dict[tuple, int], key_of) -> dict[tuple, dict]:
+    """{key: row to upsert} of the differences, keyed by ``key_of`` of each daily key."""
+    rows: dict[tuple, dict] = {}
+    for (*day_key, name), value in delta.items():
+        key = key_of(tuple(day_key))
+        row = rows.setdefault(key, {**dict(zip(names, key)), **dict.fromkeys(MEASURES, 0)})
+        row[name] += value
+    return rows
 
 
 def _upsert(session: Session, model, keys: tuple[str, ...], rows: dict[tuple, dict]) -> None:
