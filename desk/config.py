@@ -72,8 +72,18 @@ def database_url(app: Flask) -> str:
 def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # A generous timeout: SQLite serialises writers; waiting beats "database is locked".
-        return {"connect_args": {"timeout": 15}}
+        return {"module": sqlite_driver(), "connect_args": {"timeout": 15}}
     return {"pool_pre_ping": True}
+
+
+def sqlite_driver():
+    """The SQLite driver: sqlean.py, the standard ``sqlite3`` module built with a current
+    SQLite and its "stats" extension, whose ``median`` and ``percentile`` aggregates give
+    the reports their percentiles in one pass (the standard build has none)."""
+    import sqlean
+
+    sqlean.extensions.enable("stats")  # read by every new connection
+    return sqlean
 
 
 def development_secret(app: Flask) -> str:

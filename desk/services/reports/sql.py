@@ -1,20 +1,17 @@
 """The SQL every report shares: filter clauses, portable expressions, and the
 median and 90th percentile computed in the database on both dialects.
 
-Percentiles: PostgreSQL has ``percentile_cont``. SQLite has none, so the same
-value is computed with window functions: each row gets its rank inside its
-group (``ROW_NUMBER``) and the group size (``COUNT(*) OVER``) in one pass; only
-the two rows around position ``1 + p * (n - 1)`` leave the database, and
-those few numbers (one pair per group, never one per request) are
-interpolated in Python exactly as ``percentile_cont`` does. Both databases
-therefore give the same figure to the last digit.
+Percentiles: PostgreSQL has ``percentile_cont``; SQLite, through the sqlean.py
+driver (:func:`desk.config.sqlite_driver`), has the "stats" extension's
+``percentile(value, percent)``, which interpolates between the two values
+around position ``1 + p * (n - 1)`` exactly as ``percentile_cont`` does. Both
+are ordinary aggregates, so a grouping is one GROUP BY, and both databases give
+the same figure to the last digit.
 """
 
 from __future__ import annotations
 
-import math
-
-from sqlalchemy import ColumnElement, Float, Integer, any_, case, cast, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Float, any_, case, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Date
@@ -64,48 +61,18 @@ def count_if(condition) -> ColumnElement[int]:
 
 def quantiles(value: ColumnElement, groups: list[ColumnElement], where: list) -> dict[tuple, tuple]:
     """{group key: (median, 90th percentile)} of ``value`` over the rows matching ``where``."""
-    where = [*where, value.is_not(None)]
-    n = len(groups)
     if dialect() == "postgresql":
-        query = select(*groups, *[func.percentile_cont(p).within_group(value) for p in FRACTIONS]).where(*where)
-        if groups:
-            query = query.group_by(*groups)
-        return {tuple(row[:n]): tuple(_float(v) for v in row[n:]) for row in db.session.execute(query)}
-    # SQLite: one window pass ranks each row in its group and counts the group; only the
-    # ranks around 1 + p * (n - 1) leave it. unindexed() stops SQLite from walking a whole
-    # index on a group column to get the partition order instead of range-scanning the
-    # period's covering index.
-    names = [f"g{i}" for i in range(n)]
-    partition = [unindexed(g) for g in groups] or None
-    ranked = select(
-        *[unindexed(g).label(name) for g, name in zip(groups, names)], value.label("value"),
-        func.row_number().over(partition_by=partition, order_by=value).label("rn"),
-        func.count().over(partition_by=partition).label("n"),
-    ).where(*where).subquery("ranked")
-    wanted = []
-    for p in FRACTIONS:
-        low = cast(1 + p * (ranked.c.n - 1), Integer)
-        wanted += [ranked.c.rn == low, ranked.c.rn == low + 1]
-    query = select(*[ranked.c[name] for name in names], ranked.c.n, ranked.c.rn, ranked.c.value).where(or_(*wanted))
-    picked: dict[tuple, dict[int, float]] = {}
-    sizes: dict[tuple, int] = {}
-    for row in db.session.execute(query):
-        key = tuple(row[:n])
-        sizes[key] = row[n]
-        picked.setdefault(key, {})[row[n + 1]] = row[n + 2]
-    return {key: tuple(_interpolate(p, sizes[key], ranks) for p in FRACTIONS) for key, ranks in picked.items()}
-
-
-def _interpolate(p: float, n: int, ranks: dict[int, float]) -> float | None:
-    """``percentile_cont``: linear interpolation between the ranks around ``1 + p * (n - 1)``."""
-    if not n:
-        return None
-    position = 1 + p * (n - 1)
-    low = math.floor(position)
-    fraction = position - low
-    if not fraction or low + 1 not in ranks:
-        return float(ranks[low])
-    return float(ranks[low]) + fraction * (float(ranks[low + 1]) - float(ranks[low]))
+        measures = [func.percentile_cont(p).within_group(value) for p in FRACTIONS]
+    else:
+        measures = [func.percentile(value, p * 100) for p in FRACTIONS]
+    # unindexed(): SQLite would otherwise walk a whole index on a group column to get the
+    # groups in order, rather than range-scan the period's covering index and sort.
+    keys = [unindexed(g) for g in groups]
+    query = select(*keys, *measures).where(*where, value.is_not(None))
+    if keys:
+        query = query.group_by(*keys)
+    n = len(keys)
+    return {tuple(row[:n]): tuple(_float(v) for v in row[n:]) for row in db.session.execute(query)}
 
 
 class unindexed(FunctionElement):
