@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 import pytest
 from sqlalchemy import select
 
 from desk import create_app
+from desk.config import sqlite_driver
 from desk.extensions import db
 from desk.models import EventKind, ServiceRequest, User
 from tests.conftest import TEST_CONFIG
@@ -49,7 +49,7 @@ def test_backup_refuses_to_overwrite_unless_forced(app, make, tmp_path, sqlite_o
     assert "exists already" in result.output
     assert target.read_text() == "precious"
     assert app.test_cli_runner().invoke(args=["backup", str(target), "--force"]).exit_code == 0
-    assert sqlite3.connect(target).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert sqlite_driver().connect(target).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_backup_of_a_database_being_written_is_consistent(app, make, tmp_path, sqlite_only):
@@ -87,7 +87,7 @@ def test_backup_of_a_database_being_written_is_consistent(app, make, tmp_path, s
         stop.set()
         thread.join(timeout=60)
     for target in targets:
-        copy = sqlite3.connect(target)
+        copy = sqlite_driver().connect(target)
         requests = copy.execute("SELECT count(*) FROM requests").fetchone()[0]
         created = copy.execute("SELECT count(*) FROM events WHERE kind = 'created'").fetchone()[0]
         assert requests >= 20 and requests == created

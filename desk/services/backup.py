@@ -1,6 +1,6 @@
 """Backups of the database.
 
-SQLite: the online backup API of the ``sqlite3`` module copies a live
+SQLite: the online backup API of the SQLite driver copies a live
 database page by page while the app keeps reading and writing; the copy is
 one consistent snapshot (SQLite restarts the copy if a writer changes a page
 it already copied, and in WAL mode readers never block). Copying the file
@@ -13,11 +13,12 @@ write; :func:`postgres_instructions` says how.
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from desk.config import sqlite_driver
 
 
 class BackupError(Exception):
@@ -49,8 +50,11 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False, pages_
         raise BackupError(f"The folder {target.parent} does not exist.")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(source, timeout=30)
-    dst = sqlite3.connect(partial)
+    # The app's own SQLite library, never a second copy: two SQLite libraries in one process
+    # release each other's POSIX locks on the same file (sqlite.org/howtocorrupt.html, 2.2.1).
+    sqlite = sqlite_driver()
+    src = sqlite.connect(source, timeout=30)
+    dst = sqlite.connect(partial)
     try:
         # Small steps with a pause between them, so a busy app is not starved of its lock.
         src.backup(dst, pages=pages_per_step, sleep=0.005)
