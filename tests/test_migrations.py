@@ -49,6 +49,7 @@ def test_migrations_build_the_models_schema_and_come_down_again(empty_database_u
             assert "requests" in inspect(conn).get_table_names()
         _full_text_search_works()
         _rollup_backfill_matches_the_live_definition()
+        _handoff_facts_backfill_matches_the_live_definition()
         downgrade(revision="base")
         with db.engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
@@ -128,6 +129,41 @@ def _rollup_backfill_matches_the_live_definition():
     assert rows(select(*[getattr(OutcomeDay, c) for c in (*KEYS, *MEASURES)])) == kept
     assert (monthly(), per_department_day()) == (months, department_days)
     db.session.remove()
+
+
+def _handoff_facts_backfill_matches_the_live_definition():
+    """The hand-off facts migration computes, for hand-offs already there, what the workflow
+    records when it writes one (desk.models.handoff_facts): sent back, previous hand-off on the
+    pair and of the type, departments held."""
+    from datetime import UTC, datetime
+
+    from desk.clock import travel
+    from desk.models import Department, Handoff, RequestType, Role, User
+    from desk.services import workflow
+
+    facts = select(Handoff.request_id, Handoff.seq, Handoff.sent_back, Handoff.previous_pair_at,
+                   Handoff.previous_type_at, Handoff.departments_after).order_by(Handoff.request_id, Handoff.seq)
+    with create_app_context_request():
+        leg = Department(code="LEG", name="Legal")
+        leg_type = RequestType(department=leg, name="Contract")
+        db.session.add_all([leg, leg_type])
+        agent = {u.department_id: u for u in db.session.scalars(select(User).where(User.role == Role.AGENT))}
+        laptop, repair = (db.session.scalar(select(RequestType).join(Department).where(Department.code == code))
+                          for code in ("IT", "FAC"))
+        with travel(datetime(2026, 3, 9, 10, tzinfo=UTC)):
+            req = workflow.file_request(agent[laptop.department_id], laptop, title="Chair", body="Squeaks")
+        for day, kind in ((9, repair), (10, laptop), (11, repair), (12, leg_type)):  # ping-pong, then a third
+            with travel(datetime(2026, 3, day, 11, tzinfo=UTC)):
+                workflow.transfer(agent[req.department_id], req, kind, reason="not ours")
+        db.session.commit()
+        kept = [tuple(row) for row in db.session.execute(facts)]
+        assert [row[2:] for row in kept if row[0] == req.id][-1][-1] == 3 and any(row[2] for row in kept)
+        db.session.remove()
+    downgrade(revision="18473c7a4893")  # before the facts were kept
+    upgrade()  # the migration works them out from the hand-offs
+    with create_app_context_request():
+        assert [tuple(row) for row in db.session.execute(facts)] == kept
+        db.session.remove()
 
 
 def _hand_off_and_resolve():

@@ -23,7 +23,14 @@ from desk.models.requests import (
     StatusSpan,
     Watcher,
 )
-from desk.models.reporting import DepartmentOutcomeDay, DigestDelivery, Handoff, OutcomeDay, OutcomeMonth
+from desk.models.reporting import (
+    DepartmentOutcomeDay,
+    DigestDelivery,
+    Handoff,
+    OutcomeDay,
+    OutcomeMonth,
+    handoff_facts,
+)
 from desk.models import search_ddl  # noqa: F401  (registers the full-text index DDL)
 from desk.models.sla import (
     Agreement,
@@ -53,6 +60,7 @@ __all__ = [
     "Event",
     "EventKind",
     "Handoff",
+    "handoff_facts",
     "Holding",
     "Notification",
     "DepartmentOutcomeDay",

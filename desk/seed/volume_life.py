@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
-from desk.models import SERVQUAL, EventKind, Priority, Status
+from desk.models import SERVQUAL, EventKind, Priority, Status, handoff_facts
 from desk.seed.volume_org import HOUR, Org, Provider, title_for
 
 PRIORITIES = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
@@ -30,6 +31,15 @@ REQUEST_DEFAULTS = dict(
     response_business_seconds=None, resolution_business_seconds=None, paused_at=None, paused_business_seconds=0,
     response_met=None, resolution_met=None, escalated_at=None, parent_id=None,
 )
+
+
+class Earlier(NamedTuple):
+    """A hand-off this request had, as :func:`desk.models.handoff_facts` reads it."""
+
+    from_department_id: int
+    to_department_id: int
+    from_type_id: int
+    at: datetime
 
 
 class Stop(Exception):
@@ -55,7 +65,7 @@ class Life:
                         requesting_department_id=req_dept, priority=priority.value, confidential=confidential,
                         created_at=arrival, status=Status.NEW.value)
         self.rid, self.t, self.provider, self.type_id, self.priority = rid, arrival, provider, type_id, priority
-        self.holdings, self.previous = {provider.id}, provider
+        self.holdings, self.previous, self.handoffs = {provider.id}, provider, []
         self.event(requester, EventKind.CREATED, {"department": provider.code})
         self._start_clock()
         try:
@@ -192,15 +202,17 @@ class Life:
         if seq >= 2 and rng.random() < 0.5 and self.previous.id != source.id:
             target = self.previous  # ping-pong: straight back to where it came from
         to_type = rng.choice(target.types)
+        self.holdings.add(target.id)
         self.rows["handoffs"].append({"request_id": self.rid, "seq": seq, "from_department_id": source.id,
                                       "to_department_id": target.id, "from_type_id": self.type_id,
-                                      "to_type_id": to_type[0], "at": self.t})
+                                      "to_type_id": to_type[0], "at": self.t, "departments_after": len(self.holdings),
+                                      **handoff_facts(self.handoffs, source.id, target.id, self.type_id)})
+        self.handoffs.append(Earlier(source.id, target.id, self.type_id, self.t))
         self.event(self.agent or rng.choice(source.agents), EventKind.TRANSFERRED,
                    {"from": source.code, "to": target.code, "type": to_type[1]})
         self.previous, self.provider, self.type_id = source, target, to_type[0]
         self.req.update(status=Status.NEW.value, transfer_count=seq,
                         confidential=self.req["confidential"] or to_type[3])
-        self.holdings.add(target.id)
         self._start_clock()
 
     def resolve(self) -> None:

@@ -35,6 +35,7 @@ from desk.models import (
     StatusSpan,
     User,
     Watcher,
+    handoff_facts,
 )
 from desk.services import notify
 from desk.services import sla
@@ -259,8 +260,12 @@ def transfer(
     now = utcnow()
     source = req.department
     # The same fact as the TRANSFERRED event, in plain columns for the hand-off reports.
+    earlier = db.session.scalars(select(Handoff).where(Handoff.request_id == req.id).order_by(Handoff.seq)).all()
+    held = {h.department_id for h in req.holdings}
     db.session.add(Handoff(request_id=req.id, seq=req.transfer_count + 1, from_department_id=source.id,
-                           to_department_id=target.id, from_type_id=req.type_id, to_type_id=to_type.id, at=now))
+                           to_department_id=target.id, from_type_id=req.type_id, to_type_id=to_type.id, at=now,
+                           departments_after=len(held | {target.id}),
+                           **handoff_facts(earlier, source.id, target.id, req.type_id)))
     _close_span(req, now)
     req.department = target
     req.type = to_type
@@ -268,7 +273,7 @@ def transfer(
     req.assignee = None
     req.status = Status.NEW
     req.transfer_count += 1
-    if target.id not in {h.department_id for h in req.holdings}:
+    if target.id not in held:
         req.holdings.append(Holding(department_id=target.id))
     _record(
         req,

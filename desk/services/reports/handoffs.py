@@ -3,26 +3,27 @@
 * **Flows**: A -> B hand-offs and how many requests made them.
 * **Ping-pong**: a request handed A -> B and then straight back B -> A (the
   second hand-off in the period), counted once per request and pair.
-* **Three or more departments**: requests handed off in the period that have
-  been held by at least three departments (their holdings).
+* **Three or more departments**: requests handed off in the period that had
+  been held by at least three departments by their last hand-off in it.
 * **By request type**: hand-offs by the type the request had when handed off.
 
-With a department, only hand-offs from or to it count.
+With a department, only hand-offs from or to it count. Each hand-off row
+records what it shares with the request's earlier ones
+(:func:`desk.models.handoff_facts`), so these are sums over the period's rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 
 from desk.extensions import db
-from desk.models import Handoff, Holding, ServiceRequest
+from desk.models import Handoff, ServiceRequest
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.outcomes import pct
-from desk.services.reports.sql import department_clause, either_department, unindexed
+from desk.services.reports.sql import count_if, department_clause, either_department, unindexed
 from desk.services.reports.tables import Column, Table
 
 r, h = ServiceRequest, Handoff
@@ -34,68 +35,78 @@ class Handoffs:
     total: int
 
 
-def _in_period(filters: ReportFilters, handoff=h) -> list:
-    clauses = [handoff.at >= filters.start_at, handoff.at < filters.end_before,
-               department_clause(handoff.from_department_id, None),
-               *either_department(handoff.from_department_id, handoff.to_department_id, filters.department_id)]
+def _in_period(filters: ReportFilters, *, by_department: bool = True) -> list:
+    """The period's hand-offs matching the filters. ``by_department``: read them one sender at
+    a time (ix_handoffs_from); the queries answered by a partial index pass False."""
+    clauses = [h.at >= filters.start_at, h.at < filters.end_before,
+               *either_department(h.from_department_id, h.to_department_id, filters.department_id)]
+    if by_department:
+        clauses.append(department_clause(h.from_department_id, None))
     if filters.type_id:
-        clauses.append(or_(handoff.from_type_id == filters.type_id, handoff.to_type_id == filters.type_id))
+        clauses.append(or_(h.from_type_id == filters.type_id, h.to_type_id == filters.type_id))
     return clauses
 
 
-def _priority(query, filters: ReportFilters, handoff=h):
+def _priority(query, filters: ReportFilters):
     if filters.priority:
-        query = query.join(r, r.id == handoff.request_id).where(r.priority == filters.priority)
+        query = query.join(r, r.id == h.request_id).where(r.priority == filters.priority)
     return query
 
 
+def _requests(previous_at, filters: ReportFilters, *, filters_split_groups: bool) -> ColumnElement[int]:
+    """How many requests the grouped hand-offs belong to: a request counts at its first hand-off
+    of the group in the period, the one whose previous hand-off of the group (``previous_at``,
+    same pair or same type) is before the period or never was.
+
+    ``filters_split_groups``: the filters may keep some of a request's hand-offs of a group and
+    drop others, so the first one kept need not be its first of the group; then the requests
+    are counted one by one (COUNT DISTINCT).
+    """
+    if filters_split_groups:
+        return func.count(func.distinct(h.request_id))
+    return count_if(or_(previous_at.is_(None), previous_at < filters.start_at))
+
+
 def flows(filters: ReportFilters) -> list[tuple[int, int, int, int]]:
-    """(from, to, hand-offs, requests) per pair."""
+    """(from, to, hand-offs, requests) per pair; a department filter keeps or drops whole pairs."""
     pair = [unindexed(h.from_department_id), unindexed(h.to_department_id)]
-    query = select(*pair, func.count(), func.count(func.distinct(h.request_id))
-                   ).where(*_in_period(filters)).group_by(*pair)
+    requests = _requests(h.previous_pair_at, filters, filters_split_groups=bool(filters.type_id))
+    query = select(*pair, func.count(), requests).where(*_in_period(filters)).group_by(*pair)
     return [tuple(int(v) for v in row) for row in db.session.execute(_priority(query, filters))]
 
 
 def ping_pong(filters: ReportFilters) -> dict[tuple[int, int], int]:
-    """{(A, B): requests handed A -> B -> A}, the return trip in the period."""
-    back, out = aliased(Handoff), aliased(Handoff)
-    query = (
-        select(out.from_department_id, out.to_department_id, func.count(func.distinct(back.request_id)))
-        .select_from(back)
-        .join(out, and_(out.request_id == back.request_id, out.seq == back.seq - 1,
-                        out.from_department_id == back.to_department_id))
-        .where(*_in_period(filters, back))
-        .group_by(out.from_department_id, out.to_department_id)
-    )
-    return {(a, b): int(n) for a, b, n in db.session.execute(_priority(query, filters, back))}
+    """{(A, B): requests handed A -> B -> A}, the return trip in the period.
+
+    The return trip is the hand-off marked ``sent_back`` when it was written (its sender got
+    the request from the department it goes back to); a partial index holds only those.
+    """
+    back = [unindexed(h.to_department_id), unindexed(h.from_department_id)]
+    query = select(*back, func.count(func.distinct(h.request_id))).where(
+        h.sent_back, *_in_period(filters, by_department=False)).group_by(*back)
+    return {(a, b): int(n) for a, b, n in db.session.execute(_priority(query, filters))}
 
 
 def many_departments(filters: ReportFilters) -> dict[int, int]:
-    """{departments touched: requests} for requests handed off in the period that touched 3 or more.
+    """{departments touched: requests} for requests handed off in the period that had been held
+    by 3 or more departments by their last hand-off in it (``departments_after`` only grows).
 
-    Only a request handed off at least twice can have been held by three departments, so the
-    holdings are counted for those alone: the few that have a second hand-off (``seq`` 2) among
-    the many handed off in the period.
+    The literal 3 matches the partial index's condition, which a bound parameter would not.
     """
-    second = aliased(Handoff)
-    handed = _priority(
-        select(h.request_id).join(second, and_(second.request_id == h.request_id, second.seq == 2))
-        .where(*_in_period(filters)), filters).subquery()
-    per_request = (
-        select(Holding.request_id, func.count().label("touched"))
-        .where(Holding.request_id.in_(select(handed.c.request_id)))
-        .group_by(Holding.request_id)
-        .having(func.count() >= 3)
-        .subquery()
-    )
+    touched = func.max(h.departments_after).label("touched")
+    per_request = _priority(select(h.request_id, touched).where(
+        h.departments_after >= literal_column("3"), *_in_period(filters, by_department=False)), filters,
+    ).group_by(h.request_id).subquery()
     query = select(per_request.c.touched, func.count()).group_by(per_request.c.touched)
     return {int(n): int(count) for n, count in db.session.execute(query)}
 
 
 def by_type(filters: ReportFilters) -> list[tuple[int, int, int]]:
+    """(type when handed off, hand-offs, requests); a department filter can split a type's
+    hand-offs too (those to the department kept, those elsewhere dropped)."""
     kind = unindexed(h.from_type_id)
-    query = select(kind, func.count(), func.count(func.distinct(h.request_id))).where(
+    split = bool(filters.type_id or filters.department_id)
+    query = select(kind, func.count(), _requests(h.previous_type_at, filters, filters_split_groups=split)).where(
         *_in_period(filters)).group_by(kind)
     return [tuple(int(v) for v in row) for row in db.session.execute(_priority(query, filters))]
 
