@@ -33,10 +33,13 @@ class Handoff(Base):
     __table_args__ = (
         UniqueConstraint("request_id", "seq"),
         Index("ix_handoffs_at", "at", "from_department_id", "to_department_id", "from_type_id", "request_id"),
-        # Covering: flows and per-type counts over a period, one range per department.
-        Index("ix_handoffs_from", "from_department_id", "at", "to_department_id", "from_type_id",
-              "previous_pair_at", "previous_type_at", "request_id"),
+        Index("ix_handoffs_from", "from_department_id", "at", "to_department_id", "request_id"),
         Index("ix_handoffs_to", "to_department_id", "at", "from_department_id", "request_id"),
+        # Covering, for flows and per-type counts: read one pair (one type) at a time, a period's
+        # range each, so the rows come out grouped and nothing is sorted.
+        Index("ix_handoffs_pair", "from_department_id", "to_department_id", "at", "previous_pair_at", "request_id"),
+        Index("ix_handoffs_type", "from_type_id", "at", "previous_type_at", "from_department_id", "to_department_id",
+              "request_id"),
         # Partial indexes hold only the few rows ping-pong and "three or more departments" read.
         # Each condition is written as its dialect renders the query's WHERE (``sent_back`` is
         # ``sent_back = 1`` on SQLite), which is what lets the planner prove the index applies.

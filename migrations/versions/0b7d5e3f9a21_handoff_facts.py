@@ -6,8 +6,9 @@ joined to the hand-off before it (ping-pong), and each request's holdings
 counted (three or more departments). Each row now records, when written,
 whether it sent the request straight back, when the request was last handed
 the same way and while of the same type, and how many departments have held
-it, so the report sums rows; partial indexes hold the few rows that ping-pong
-and "three or more departments" read. Existing hand-offs get the facts from
+it, so the report sums rows, one pair or one type at a time from its own index;
+partial indexes hold the few rows that ping-pong and "three or more
+departments" read. Existing hand-offs get the facts from
 the ones before them, with SQL frozen as it was written (the live definition
 is ``desk.models.reporting.handoff_facts``).
 
@@ -26,8 +27,8 @@ down_revision = '18473c7a4893'
 branch_labels = None
 depends_on = None
 
-FROM_COLUMNS = ['from_department_id', 'at', 'to_department_id', 'from_type_id', 'previous_pair_at',
-                'previous_type_at', 'request_id']
+PAIR_COLUMNS = ['from_department_id', 'to_department_id', 'at', 'previous_pair_at', 'request_id']
+TYPE_COLUMNS = ['from_type_id', 'at', 'previous_type_at', 'from_department_id', 'to_department_id', 'request_id']
 PARTIAL_COLUMNS = ['at', 'to_department_id', 'from_department_id', 'from_type_id', 'to_type_id', 'request_id']
 
 
@@ -37,11 +38,10 @@ def upgrade():
         batch_op.add_column(sa.Column('previous_pair_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('previous_type_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('departments_after', sa.Integer(), server_default='2', nullable=False))
-        batch_op.drop_index('ix_handoffs_from')
     for statement in BACKFILL:
         op.execute(statement)
-    with op.batch_alter_table('handoffs', schema=None) as batch_op:
-        batch_op.create_index('ix_handoffs_from', FROM_COLUMNS, unique=False)
+    op.create_index('ix_handoffs_pair', 'handoffs', PAIR_COLUMNS, unique=False)
+    op.create_index('ix_handoffs_type', 'handoffs', TYPE_COLUMNS, unique=False)
     op.create_index('ix_handoffs_sent_back', 'handoffs', PARTIAL_COLUMNS, unique=False,
                     sqlite_where=sa.text('sent_back = 1'), postgresql_where=sa.text('sent_back'))
     op.create_index('ix_handoffs_touched', 'handoffs', [*PARTIAL_COLUMNS, 'departments_after'], unique=False,
@@ -52,10 +52,9 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_handoffs_touched', table_name='handoffs')
     op.drop_index('ix_handoffs_sent_back', table_name='handoffs')
+    op.drop_index('ix_handoffs_type', table_name='handoffs')
+    op.drop_index('ix_handoffs_pair', table_name='handoffs')
     with op.batch_alter_table('handoffs', schema=None) as batch_op:
-        batch_op.drop_index('ix_handoffs_from')
-        batch_op.create_index('ix_handoffs_from', ['from_department_id', 'at', 'to_department_id', 'request_id'],
-                              unique=False)
         batch_op.drop_column('departments_after')
         batch_op.drop_column('previous_type_at')
         batch_op.drop_column('previous_pair_at')

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, literal_column, or_, select
 
 from desk.extensions import db
-from desk.models import Handoff, ServiceRequest
+from desk.models import Department, Handoff, RequestType, ServiceRequest
 from desk.services.reports import lookups
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.outcomes import pct
-from desk.services.reports.sql import count_if, department_clause, either_department, unindexed
+from desk.services.reports.sql import any_of_all, count_if, either_department, unindexed
 from desk.services.reports.tables import Column, Table
 
 r, h = ServiceRequest, Handoff
@@ -35,13 +35,10 @@ class Handoffs:
     total: int
 
 
-def _in_period(filters: ReportFilters, *, by_department: bool = True) -> list:
-    """The period's hand-offs matching the filters. ``by_department``: read them one sender at
-    a time (ix_handoffs_from); the queries answered by a partial index pass False."""
+def _in_period(filters: ReportFilters) -> list:
+    """The period's hand-offs matching the filters."""
     clauses = [h.at >= filters.start_at, h.at < filters.end_before,
                *either_department(h.from_department_id, h.to_department_id, filters.department_id)]
-    if by_department:
-        clauses.append(department_clause(h.from_department_id, None))
     if filters.type_id:
         clauses.append(or_(h.from_type_id == filters.type_id, h.to_type_id == filters.type_id))
     return clauses
@@ -69,9 +66,12 @@ def _requests(previous_at, filters: ReportFilters, *, filters_split_groups: bool
 
 def flows(filters: ReportFilters) -> list[tuple[int, int, int, int]]:
     """(from, to, hand-offs, requests) per pair; a department filter keeps or drops whole pairs."""
-    pair = [unindexed(h.from_department_id), unindexed(h.to_department_id)]
+    pair = [h.from_department_id, h.to_department_id]
     requests = _requests(h.previous_pair_at, filters, filters_split_groups=bool(filters.type_id))
-    query = select(*pair, func.count(), requests).where(*_in_period(filters)).group_by(*pair)
+    query = select(*pair, func.count(), requests).where(
+        *_in_period(filters), any_of_all(h.from_department_id, Department.id),
+        any_of_all(h.to_department_id, Department.id),  # ix_handoffs_pair, one pair at a time
+    ).group_by(*pair)
     return [tuple(int(v) for v in row) for row in db.session.execute(_priority(query, filters))]
 
 
@@ -83,7 +83,7 @@ def ping_pong(filters: ReportFilters) -> dict[tuple[int, int], int]:
     """
     back = [unindexed(h.to_department_id), unindexed(h.from_department_id)]
     query = select(*back, func.count(func.distinct(h.request_id))).where(
-        h.sent_back, *_in_period(filters, by_department=False)).group_by(*back)
+        h.sent_back, *_in_period(filters)).group_by(*back)
     return {(a, b): int(n) for a, b, n in db.session.execute(_priority(query, filters))}
 
 
@@ -95,7 +95,7 @@ def many_departments(filters: ReportFilters) -> dict[int, int]:
     """
     touched = func.max(h.departments_after).label("touched")
     per_request = _priority(select(h.request_id, touched).where(
-        h.departments_after >= literal_column("3"), *_in_period(filters, by_department=False)), filters,
+        h.departments_after >= literal_column("3"), *_in_period(filters)), filters,
     ).group_by(h.request_id).subquery()
     query = select(per_request.c.touched, func.count()).group_by(per_request.c.touched)
     return {int(n): int(count) for n, count in db.session.execute(query)}
@@ -104,10 +104,11 @@ def many_departments(filters: ReportFilters) -> dict[int, int]:
 def by_type(filters: ReportFilters) -> list[tuple[int, int, int]]:
     """(type when handed off, hand-offs, requests); a department filter can split a type's
     hand-offs too (those to the department kept, those elsewhere dropped)."""
-    kind = unindexed(h.from_type_id)
     split = bool(filters.type_id or filters.department_id)
-    query = select(kind, func.count(), _requests(h.previous_type_at, filters, filters_split_groups=split)).where(
-        *_in_period(filters)).group_by(kind)
+    requests = _requests(h.previous_type_at, filters, filters_split_groups=split)
+    query = select(h.from_type_id, func.count(), requests).where(
+        *_in_period(filters), any_of_all(h.from_type_id, RequestType.id),  # ix_handoffs_type, one type at a time
+    ).group_by(h.from_type_id)
     return [tuple(int(v) for v in row) for row in db.session.execute(_priority(query, filters))]
 
 

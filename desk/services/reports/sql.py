@@ -47,11 +47,18 @@ def department_clause(column, department_id: int | None) -> ColumnElement[bool]:
     turns a scan of a whole (department, period, ...) index into one range scan per department."""
     if department_id:
         return column == department_id
+    return any_of_all(column, Department.id)
+
+
+def any_of_all(column, id_column) -> ColumnElement[bool]:
+    """``column IN (every id_column)``: true of every row, but it lets an index led by
+    ``column`` (then the period) be read one value at a time, a period's range each."""
     if dialect() == "postgresql":
         # "= ANY(ARRAY(subquery))": the list is computed once (an InitPlan) and the index scanned
         # per value; a plain IN (subquery) becomes a hash semi-join over a sequential scan.
-        return column == any_(literal_column("ARRAY(SELECT departments.id FROM departments)"))
-    return column.in_(select(Department.id).scalar_subquery())
+        table = id_column.table.name
+        return column == any_(literal_column(f"ARRAY(SELECT {table}.{id_column.name} FROM {table})"))
+    return column.in_(select(id_column).scalar_subquery())
 
 
 def count_if(condition) -> ColumnElement[int]:
