@@ -290,5 +290,5 @@ def request_outcomes(filters: ReportFilters, groups: list[ColumnElement], *, rat
     for key, figures in csat(filters, rating_groups).items():
         if key in found:
             found[key].ratings, found[key].satisfied = figures.ratings, figures.satisfied
-    add_percentiles(list(found.values()), filters, keys)
+    add_percentiles(list(found.values()), filters, groups)
     return list(found.values())
