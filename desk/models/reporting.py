@@ -71,6 +71,8 @@ class Handoff(Base):
 
 
 class EarlierHandoff(Protocol):
+    """What :func:`handoff_facts` reads of an earlier hand-off: a :class:`Handoff` or a seeder's tuple."""
+
     from_department_id: int
     to_department_id: int
     from_type_id: int
