@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ScalarSelect, case, func, select
 
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Handoff, OutcomeDay, ServiceRequest
@@ -60,15 +60,13 @@ def volume(filters: ReportFilters, finest: list[Outcome]) -> dict[str, int]:
     """Arrivals and escalations (summed in the outcomes' pass: ``finest`` is grouped by type,
     priority and requesting department), hand-offs both ways, and the requests filed by the
     department's people (for every department: by anyone who belongs to one)."""
-    h, d = Handoff, filters.department_id
-    handoffs = select(count_if(h.to_department_id == d) if d else func.count(),
-                      count_if(h.from_department_id == d) if d else func.count()).select_from(h).where(
-        h.at >= filters.start_at, h.at < filters.end_before)
-    if d:
-        handoffs = handoffs.where((h.to_department_id == d) | (h.from_department_id == d))
-    if filters.type_id or filters.priority:
-        handoffs = handoffs.join(r, r.id == h.request_id).where(*request_clauses(filters, provider=False))
-    handed_in, handed_out = db.session.execute(handoffs).one()
+    d = filters.department_id
+    if d:  # two counts, each a range of its own (department, at) index, rather than one OR
+        handed_in, handed_out = db.session.execute(select(
+            _handoffs(filters, Handoff.to_department_id == d), _handoffs(filters, Handoff.from_department_id == d),
+        )).one()
+    else:  # every hand-off is out of one department and into another
+        handed_in = handed_out = db.session.scalar(select(_handoffs(filters)))
     if d:  # its people file to other departments: the rollup's requesting-department index
         filed_by = sums(filters, ["filed"], extra_where=[o.requesting_department_id == d], provider=False)
         filed = filed_by.get((), {}).get("filed", 0)
@@ -77,6 +75,15 @@ def volume(filters: ReportFilters, finest: list[Outcome]) -> dict[str, int]:
     return {"received": sum(x.more["received"] for x in finest),
             "escalated": sum(x.more["escalated"] for x in finest),
             "handed_in": int(handed_in or 0), "handed_out": int(handed_out or 0), "filed_by": filed}
+
+
+def _handoffs(filters: ReportFilters, *where) -> ScalarSelect[int]:
+    """The number of hand-offs in the period (of the filtered type and priority) matching ``where``."""
+    h = Handoff
+    query = select(func.count()).select_from(h).where(h.at >= filters.start_at, h.at < filters.end_before, *where)
+    if filters.type_id or filters.priority:
+        query = query.join(r, r.id == h.request_id).where(*request_clauses(filters, provider=False))
+    return query.scalar_subquery()
 
 
 def backlog(filters: ReportFilters, now: datetime) -> tuple[list[dict], int]:
