@@ -29,8 +29,8 @@ def day(n: int) -> datetime:
 def bounced(make):
     """IT-1: IT -> FAC (2 Mar), back to IT (3 Mar), to FAC again (4 Mar), on to LEG (5 Mar)."""
     it, fac, leg = make.department("IT"), make.department("FAC"), make.department("LEG")
-    laptop, repair, contract = make.request_type(it, "Laptop"), make.request_type(fac, "Repair"), make.request_type(
-        leg, "Contract")
+    laptop, repair = make.request_type(it, "Laptop"), make.request_type(fac, "Repair")
+    contract = make.request_type(leg, "Contract")
     agents = {d.id: make.agent(d) for d in (it, fac, leg)}
     with travel(day(2)):
         req = workflow.file_request(make.user(make.department("MKT")), laptop, title="Desk", body="Wobbles")
