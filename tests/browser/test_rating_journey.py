@@ -3,6 +3,8 @@ one-click link and adds a comment, and the department's head reads it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
@@ -76,6 +78,7 @@ def test_resolve_then_rate_from_the_mail_then_the_head_reads_it(page, page_as, m
     # The head of IT reads it on the department's ratings page.
     boss = page_as(head)
     boss.get_by_role("link", name="Ratings", exact=True).click()
+    boss.wait_for_url(re.compile(r"/ratings/department"))  # the page has loaded, not only the click
     expect(boss.get_by_role("heading", name="IT: ratings")).to_be_visible()
     individual = boss.locator("section", has=boss.get_by_role("heading", name="Individual ratings"))
     expect(individual).to_contain_text("Fixed in an hour, very kind.")
