@@ -9,7 +9,7 @@ a hand-off) are indexed joins instead of JSON lookups over millions of events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -79,16 +79,18 @@ class EarlierHandoff(Protocol):
     at: datetime
 
 
-def handoff_facts(earlier: Sequence[EarlierHandoff], from_department_id: int, to_department_id: int,
-                  from_type_id: int) -> dict:
-    """What a new hand-off records about the request's ``earlier`` ones (oldest first): the
-    workflow and the volume seeder both build :class:`Handoff` rows with it."""
+def handoff_facts(earlier: Sequence[EarlierHandoff], held: Collection[int], from_department_id: int,
+                  to_department_id: int, from_type_id: int) -> dict:
+    """What a new hand-off records about the request's ``earlier`` ones (oldest first) and the
+    departments that ``held`` it before: the workflow and the volume seeder both build
+    :class:`Handoff` rows with it."""
     same_pair = [e.at for e in earlier
                  if (e.from_department_id, e.to_department_id) == (from_department_id, to_department_id)]
     return {
         "sent_back": bool(earlier) and earlier[-1].from_department_id == to_department_id,
         "previous_pair_at": max(same_pair, default=None),
         "previous_type_at": max((e.at for e in earlier if e.from_type_id == from_type_id), default=None),
+        "departments_after": len({*held, to_department_id}),
     }
 
 

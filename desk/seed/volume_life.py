@@ -202,12 +202,12 @@ class Life:
         if seq >= 2 and rng.random() < 0.5 and self.previous.id != source.id:
             target = self.previous  # ping-pong: straight back to where it came from
         to_type = rng.choice(target.types)
-        self.holdings.add(target.id)
         self.rows["handoffs"].append({"request_id": self.rid, "seq": seq, "from_department_id": source.id,
                                       "to_department_id": target.id, "from_type_id": self.type_id,
-                                      "to_type_id": to_type[0], "at": self.t, "departments_after": len(self.holdings),
-                                      **handoff_facts(self.handoffs, source.id, target.id, self.type_id)})
+                                      "to_type_id": to_type[0], "at": self.t, **handoff_facts(
+                                          self.handoffs, self.holdings, source.id, target.id, self.type_id)})
         self.handoffs.append(Earlier(source.id, target.id, self.type_id, self.t))
+        self.holdings.add(target.id)
         self.event(self.agent or rng.choice(source.agents), EventKind.TRANSFERRED,
                    {"from": source.code, "to": target.code, "type": to_type[1]})
         self.previous, self.provider, self.type_id = source, target, to_type[0]

@@ -264,8 +264,7 @@ def transfer(
     held = {h.department_id for h in req.holdings}
     db.session.add(Handoff(request_id=req.id, seq=req.transfer_count + 1, from_department_id=source.id,
                            to_department_id=target.id, from_type_id=req.type_id, to_type_id=to_type.id, at=now,
-                           departments_after=len(held | {target.id}),
-                           **handoff_facts(earlier, source.id, target.id, req.type_id)))
+                           **handoff_facts(earlier, held, source.id, target.id, req.type_id)))
     _close_span(req, now)
     req.department = target
     req.type = to_type
