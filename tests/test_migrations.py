@@ -156,8 +156,13 @@ def _handoff_facts_backfill_matches_the_live_definition():
             with travel(datetime(2026, 3, day, 11, tzinfo=UTC)):
                 workflow.transfer(agent[req.department_id], req, kind, reason="not ours")
         db.session.commit()
-        kept = [tuple(row) for row in db.session.execute(facts)]
-        assert [row[2:] for row in kept if row[0] == req.id][-1][-1] == 3 and any(row[2] for row in kept)
+        rows = db.session.execute(facts).all()
+        chair = [row for row in rows if row.request_id == req.id]
+        # The history gives every fact something to be wrong about.
+        assert [row.sent_back for row in chair] == [False, True, True, False]
+        assert [row.departments_after for row in chair] == [2, 2, 2, 3]
+        assert chair[2].previous_pair_at is not None and chair[3].previous_type_at is not None
+        kept = [tuple(row) for row in rows]
         db.session.remove()
     downgrade(revision="18473c7a4893")  # before the facts were kept
     upgrade()  # the migration works them out from the hand-offs

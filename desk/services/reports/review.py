@@ -61,16 +61,17 @@ def volume(filters: ReportFilters, finest: list[Outcome]) -> dict[str, int]:
     priority and requesting department), hand-offs both ways, and the requests filed by the
     department's people (for every department: by anyone who belongs to one)."""
     d = filters.department_id
-    if d:  # two counts, each a range of its own (department, at) index, rather than one OR
+    if d:
+        # Two counts, each a range of its own (department, at) index, rather than one OR.
         handed_in, handed_out = db.session.execute(select(
             _handoffs(filters, Handoff.to_department_id == d), _handoffs(filters, Handoff.from_department_id == d),
         )).one()
-    else:  # every hand-off is out of one department and into another
-        handed_in = handed_out = db.session.scalar(select(_handoffs(filters)))
-    if d:  # its people file to other departments: the rollup's requesting-department index
+        # Its people file to other departments: the rollup's requesting-department index.
         filed_by = sums(filters, ["filed"], extra_where=[o.requesting_department_id == d], provider=False)
         filed = filed_by.get((), {}).get("filed", 0)
     else:
+        # Every hand-off is out of one department and into another.
+        handed_in = handed_out = db.session.scalar(select(_handoffs(filters)))
         filed = sum(x.more["filed"] for x in finest if x.key[2] is not None)
     return {"received": sum(x.more["received"] for x in finest),
             "escalated": sum(x.more["escalated"] for x in finest),
