@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from desk.extensions import db
 from desk.models import EventKind, ServiceRequest, Status
+from tests.browser_support import follow
 
 
 @pytest.fixture
@@ -36,16 +37,8 @@ def assert_not_reloaded(page: Page) -> None:
     assert page.evaluate("window.__deskNoReload === true"), "expected an htmx swap, got a full page load"
 
 
-def follow(page: Page, link: str, url: str) -> None:
-    """Click a link and wait until the page it opens has loaded. Playwright's click does not wait
-    for the navigation it starts, and until the new page's deferred htmx has run, a change or a
-    click there goes unheard (or becomes a full page load)."""
-    page.get_by_role("link", name=link).click()
-    page.wait_for_url(re.compile(url))  # waits for the "load" event too
-
-
 def file_request(page: Page, title: str, body: str) -> None:
-    follow(page, "File a new request", r"/requests/new$")
+    follow(page.get_by_role("link", name="File a new request"), r"/requests/new$")
     page.get_by_label("Department").select_option(label="IT")
     # The request types arrive through htmx once a department is chosen.
     expect(page.get_by_label("Request type").locator("option", has_text="Laptop or hardware problem")).to_be_attached()
@@ -64,7 +57,7 @@ def test_request_from_filing_to_resolution(page, page_as, log_in, company, base_
     file_request(page, "Laptop will not start", "It shows a black screen since this morning.")
     expect(page).to_have_url(re.compile(r"/requests/IT-1$"))
     expect(page.get_by_role("heading", name="Laptop will not start")).to_be_visible()
-    follow(page, "My requests", r"/requests$")
+    follow(page.get_by_role("link", name="My requests"), r"/requests$")
     row = page.get_by_role("row").filter(has_text="IT-1")
     expect(row).to_contain_text("Laptop will not start")
     expect(row).to_contain_text("New")
@@ -72,7 +65,7 @@ def test_request_from_filing_to_resolution(page, page_as, log_in, company, base_
     # An IT agent takes it, replies and resolves it, through the real buttons (htmx: no reload).
     desk = page_as(agent)
     expect(desk.get_by_role("heading", name="IT queue")).to_be_visible()
-    follow(desk, "IT-1", r"/requests/IT-1$")
+    follow(desk.get_by_role("link", name="IT-1"), r"/requests/IT-1$")
     mark_page(desk)
     desk.get_by_role("button", name="Take it").click()
     expect(desk.get_by_text(f"Assignee: {agent.name}")).to_be_visible()

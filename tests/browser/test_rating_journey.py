@@ -3,8 +3,6 @@ one-click link and adds a comment, and the department's head reads it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from desk.extensions import db
 from desk.models import Rating, Status
 from desk.services import workflow
+from tests.browser_support import follow
 from tests.mail_support import Inbox, free_port, text_of
 from tests.rating_support import star_links
 
@@ -77,8 +76,7 @@ def test_resolve_then_rate_from_the_mail_then_the_head_reads_it(page, page_as, m
 
     # The head of IT reads it on the department's ratings page.
     boss = page_as(head)
-    boss.get_by_role("link", name="Ratings", exact=True).click()
-    boss.wait_for_url(re.compile(r"/ratings/department"))  # the page has loaded, not only the click
+    follow(boss.get_by_role("link", name="Ratings", exact=True), r"/ratings/department")
     expect(boss.get_by_role("heading", name="IT: ratings")).to_be_visible()
     individual = boss.locator("section", has=boss.get_by_role("heading", name="Individual ratings"))
     expect(individual).to_contain_text("Fixed in an hour, very kind.")
