@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from desk.services.reports import attainment, bottlenecks, handoffs, health, review, waits
+from desk.services.reports import attainment, bottlenecks, handoffs, health, percentiles, review, waits
 from desk.services.reports.filters import ReportFilters
 from tests.report_history import NOW, PERIOD, build
 from tests.sla_support import at
@@ -22,6 +22,14 @@ H = 3600
 @pytest.fixture
 def h(make):
     return build(make)
+
+
+@pytest.fixture(params=["one pass", "rank walk"])
+def both_ways(request, monkeypatch):
+    """Medians and 90th percentiles worked out each way desk.services.reports.percentiles
+    knows (a week that holds the whole history would otherwise always walk)."""
+    monkeypatch.setattr(percentiles, "WALK_SHARE", 0 if request.param == "one pass" else 10**9)
+    return request.param
 
 
 def week(department=None, **extra) -> ReportFilters:
@@ -46,7 +54,7 @@ def test_resolution_seconds_stored_as_worked_out(h):
     assert [h.r[n].resolution_met for n in (1, 2, 3, 4, 5, 8)] == [True, True, False, True, True, False]
 
 
-def test_department_review_of_it(h):
+def test_department_review_of_it(h, both_ways):
     with at(NOW):
         report = review.department_review(week(h.it), NOW)
     o = report.summary
@@ -74,7 +82,7 @@ def test_department_review_of_it(h):
     assert summary["Open and past resolution due time"] == 1  # due Thu 18:00
 
 
-def test_review_breakdowns(h):
+def test_review_breakdowns(h, both_ways):
     with at(NOW):
         report = review.department_review(week(h.it), NOW)
     by_priority = rows(report.tables["by_priority"])
@@ -97,7 +105,7 @@ def test_review_breakdowns(h):
     assert [(w["week"], w["received"], w["resolved"]) for w in weekly] == [("2026-03-02", 10, 5)]
 
 
-def test_fac_review_and_not_enough_ratings(h):
+def test_fac_review_and_not_enough_ratings(h, both_ways):
     with at(NOW):
         report = review.department_review(week(h.fac), NOW)
     o = report.summary
@@ -148,7 +156,7 @@ def test_handoffs_of_one_department(h):
         ("Department IT", "Department LEG", 1)]
 
 
-def test_bottleneck_matrix(h, monkeypatch):
+def test_bottleneck_matrix(h, both_ways, monkeypatch):
     monkeypatch.setattr(bottlenecks, "MIN_CLOCKS", 1)
     with at(NOW):
         matrix = bottlenecks.bottleneck_matrix(week())
@@ -206,11 +214,24 @@ def test_agreement_attainment(h):
                    ("Department FAC (whole department)", 1): (1, 100.0, 0.0)}
 
 
-def test_attainment_per_agent(h):
+def test_agreement_attainment_of_one_department(h, both_ways):
+    with at(NOW):
+        table = attainment.by_agreement(week(h.it))
+    (row,) = table.rows
+    # R1, R2, R4, R5, R8 under IT's only version: 5, 5, 6, 7, 7.5 h, as in the review.
+    assert (row["version"], row["resolved"], row["median_hours"]) == (1, 5, 6.0)
+    assert row["p90_hours"] == pytest.approx(7.3)
+
+
+def test_attainment_per_agent(h, both_ways):
     with at(NOW):
         table = attainment.by_agent(week(h.it))
     got = {r["agent"]: (r["resolved"], r["resolution_pct"], r["csat"]) for r in table.rows}
     assert got == {"Ada Agent": (4, 100.0, None), "Bo Second": (1, 0.0, None)}  # 4 and 1 ratings: not enough
+    # Ada resolved R1, R2, R4, R5: sorted 5, 6, 7, 7.5 h -> median 6.5 h; p90 at 0.9 * 3 = 2.7 from the
+    # first: 7 + 0.7 * 0.5 = 7.35 h.  Bo resolved R8 alone: 5 h both.
+    hours = {r["agent"]: (r["median_hours"], r["p90_hours"]) for r in table.rows}
+    assert hours == {"Ada Agent": pytest.approx((6.5, 7.35)), "Bo Second": (5.0, 5.0)}
 
 
 def test_filters_by_priority_and_type(h):
@@ -232,7 +253,7 @@ def test_period_presets():
     assert week().previous().start == date(2026, 2, 23)
 
 
-def test_an_empty_period_gives_empty_reports(h):
+def test_an_empty_period_gives_empty_reports(h, both_ways):
     # PostgreSQL answers an aggregate over no rows with one row of NULLs, SQLite with none.
     empty = ReportFilters.from_args(MultiDict({"period": "custom", "from": "2020-01-06", "to": "2020-01-12"}),
                                     today=NOW.date())

@@ -79,3 +79,41 @@ def test_list_pages_run_a_bounded_number_of_queries(make, client, login):
     after = (page_queries(client, "/reports/bottlenecks/requests", **cell),
              page_queries(client, "/queue/", status="all"), page_queries(client, "/queue/", q="request"))
     assert after == before
+
+
+def test_percentiles_over_a_long_period_read_value_indexes_without_sorting(make, monkeypatch):
+    """The rank walk is only fast if each walk and count follows its ix_requests_seconds* index in
+    order: no temporary B-tree (a sort), on SQLite, whose planner has to be steered to them."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL picks the value index for ORDER BY ... LIMIT by cost by itself")
+    from desk.services.reports import attainment, bottlenecks, percentiles, review
+    from tests.test_reports_numbers import week
+
+    h = build(make)
+    more_history(h, make, 6)
+    monkeypatch.setattr(percentiles, "WALK_SHARE", 10**9)
+    with at(NOW), counting_with_parameters() as statements:
+        review.department_review(week(h.it), NOW)
+        attainment.by_agreement(week(h.it))
+        attainment.by_agent(week(h.it))
+        bottlenecks.bottleneck_matrix(week(h.it))
+    ranked = [(sql, params) for sql, params in statements if "resolution_business_seconds IS NOT NULL" in sql]
+    assert len(ranked) >= 8  # counts and walks: overall, type, version, agent, requesting department
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    for sql, params in ranked:
+        plan = " / ".join(row[3] for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "ix_requests_seconds" in plan and "TEMP B-TREE" not in plan, (sql, plan)
+
+
+@contextmanager
+def counting_with_parameters():
+    statements: list[tuple[str, tuple]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -112,7 +112,8 @@ class Rating(Base):
     __table_args__ = (
         CheckConstraint("score >= 1 AND score <= 5", name="score_range"),
         *(_score_check(d) for d in SERVQUAL),
-        Index("ix_ratings_department", "department_id", "resolved_at"),
+        # Covers CSAT by agent (desk.services.reports.csat) for a department and period.
+        Index("ix_ratings_department", "department_id", "resolved_at", "agent_id", "score"),
         Index("ix_ratings_agent", "agent_id", "resolved_at"),
         Index("ix_ratings_requester", "requester_id", "updated_at"),
     )

@@ -21,9 +21,10 @@ from sqlalchemy.sql import visitors
 from desk.extensions import db
 from desk.models import DepartmentOutcomeDay, OutcomeDay, OutcomeMonth, ServiceRequest
 from desk.services.policy import enough_ratings
+from desk.services.reports import percentiles
 from desk.services.reports.filters import ReportFilters
 from desk.services.reports.rollup import DEPARTMENT_KEYS, KEYS
-from desk.services.reports.sql import count_if, quantiles, request_clauses, unindexed
+from desk.services.reports.sql import count_if, request_clauses, unindexed
 
 r, o = ServiceRequest, OutcomeDay
 # Rollup keys stored as 0 for "none" (so the unique key works on both databases).
@@ -256,39 +257,61 @@ def _on(source):
 
 def add_percentiles(found: list[Outcome], filters: ReportFilters, groups: list[ColumnElement],
                     extra_where: list | None = None, *, provider: bool = True) -> None:
-    """Fill in the median and 90th percentile business seconds to resolve, ranking the requests.
+    """Fill in the median and 90th percentile business seconds to resolve, ranking the requests
+    (:mod:`desk.services.reports.percentiles`: one pass for a short period, a walk of the
+    group's value index for a long one).
 
     ``groups`` are the request columns matching the outcomes' keys, in the same order.
     """
     by_key = {outcome.key: outcome for outcome in found}
     if not by_key:
         return
-    where = [*request_clauses(filters, r.resolved_at, provider=provider), *(extra_where or [])]
-    for key, (median, p90) in quantiles(r.resolution_business_seconds, groups, where).items():
+    extra = extra_where or []
+    if provider and percentiles.walk_pays(filters, sum(outcome.resolved for outcome in found)):
+        where = [*request_clauses(filters, unindexed(r.resolved_at)), *extra]
+        figures = percentiles.by_rank(groups, where, percentiles.counts(groups, where))
+    else:
+        where = [*request_clauses(filters, r.resolved_at, provider=provider), *extra]
+        figures = percentiles.in_one_pass(groups, where)
+    _fill_in(by_key, figures)
+
+
+def _fill_in(by_key: dict[tuple, Outcome], figures: dict[tuple, tuple]) -> None:
+    for key, (median, p90) in figures.items():
         if key in by_key:
             by_key[key].median_seconds, by_key[key].p90_seconds = median, p90
 
 
 def request_outcomes(filters: ReportFilters, groups: list[ColumnElement], *, rating_groups: list) -> list[Outcome]:
     """Outcome figures (with CSAT and percentiles) grouped by request columns the rollup does not
-    keep: one GROUP BY over the period's covering index, CSAT from the ratings side grouped by
-    ``rating_groups`` (the same grouping in rating columns), then the percentiles."""
+    keep: one GROUP BY over the period's requests, CSAT from the ratings side grouped by
+    ``rating_groups`` (the same grouping in rating columns), then the percentiles.
+
+    For a long period (:func:`percentiles.walk_pays`) the GROUP BY reads the group's value
+    index in group order instead of sorting the period's rows by group, and counts what the
+    rank walk needs.
+    """
     from desk.services.reports.csat import csat
 
-    where = request_clauses(filters, r.resolved_at)
-    keys = [unindexed(g) for g in groups]
+    resolved = sums(filters, ["resolved"]).get((), {}).get("resolved", 0)
+    walk = percentiles.walk_pays(filters, resolved)
+    where = request_clauses(filters, unindexed(r.resolved_at) if walk else r.resolved_at)
+    keys = list(groups) if walk else [unindexed(g) for g in groups]
     query = select(
         *keys, func.count(), count_if(r.response_met.is_(True)), func.count(r.response_met),
         count_if(r.resolution_met.is_(True)), func.count(r.resolution_met), count_if(r.reopen_count > 0),
-        func.count(r.escalated_at),
+        func.count(r.escalated_at), func.count(r.resolution_business_seconds),
     ).where(*where).group_by(*keys)
     n = len(keys)
-    found = {}
+    found, timed = {}, {}
     for row in db.session.execute(query):
-        outcome = Outcome(tuple(row[:n]), *(int(v or 0) for v in row[n:]))
-        found[outcome.key] = outcome
+        outcome = Outcome(tuple(row[:n]), *(int(v or 0) for v in row[n:-1]))
+        found[outcome.key], timed[outcome.key] = outcome, int(row[-1])
     for key, figures in csat(filters, rating_groups).items():
         if key in found:
             found[key].ratings, found[key].satisfied = figures.ratings, figures.satisfied
-    add_percentiles(list(found.values()), filters, groups)
+    if walk:
+        _fill_in(found, percentiles.by_rank(groups, where, timed))
+    else:
+        add_percentiles(list(found.values()), filters, groups)
     return list(found.values())

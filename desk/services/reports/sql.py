@@ -1,13 +1,5 @@
-"""The SQL every report shares: filter clauses, portable expressions, and the
-median and 90th percentile computed in the database on both dialects.
-
-Percentiles: PostgreSQL has ``percentile_cont``; SQLite, through the sqlean.py
-driver (:func:`desk.config.sqlite_driver`), has the "stats" extension's
-``percentile(value, percent)``, which interpolates between the two values
-around position ``1 + p * (n - 1)`` exactly as ``percentile_cont`` does. Both
-are ordinary aggregates, so a grouping is one GROUP BY, and both databases give
-the same figure to the last digit.
-"""
+"""The SQL every report shares: filter clauses and portable expressions
+(percentiles have their own module, :mod:`desk.services.reports.percentiles`)."""
 
 from __future__ import annotations
 
@@ -20,7 +12,6 @@ from desk.extensions import db
 from desk.models import Department, ServiceRequest
 from desk.services.reports.filters import ReportFilters
 
-FRACTIONS = (0.5, 0.9)
 r = ServiceRequest
 
 
@@ -66,22 +57,6 @@ def count_if(condition) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def quantiles(value: ColumnElement, groups: list[ColumnElement], where: list) -> dict[tuple, tuple]:
-    """{group key: (median, 90th percentile)} of ``value`` over the rows matching ``where``."""
-    if dialect() == "postgresql":
-        measures = [func.percentile_cont(p).within_group(value) for p in FRACTIONS]
-    else:
-        measures = [func.percentile(value, p * 100) for p in FRACTIONS]
-    # unindexed(): SQLite would otherwise walk a whole index on a group column to get the
-    # groups in order, rather than range-scan the period's covering index and sort.
-    keys = [unindexed(g) for g in groups]
-    query = select(*keys, *measures).where(*where, value.is_not(None))
-    if keys:
-        query = query.group_by(*keys)
-    n = len(keys)
-    return {tuple(row[:n]): tuple(_float(v) for v in row[n:]) for row in db.session.execute(query)}
-
-
 class unindexed(FunctionElement):
     """The column's value, in a form SQLite cannot answer from an index ("+x")."""
 
@@ -101,10 +76,6 @@ def _unindexed_sqlite(element, compiler, **kw):
 @compiles(unindexed)
 def _unindexed_default(element, compiler, **kw):
     return compiler.process(element.clauses, **kw)
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)
 
 
 def either_department(column_a, column_b, department_id: int | None) -> list:
