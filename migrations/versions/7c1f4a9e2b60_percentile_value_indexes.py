@@ -7,7 +7,8 @@ resolutions in value order, overall or within one grouping column, so a
 percentile over a long period is read off at its position
 (``desk.services.reports.percentiles``). The agent's also carries the outcome
 columns that the agent table counts. The ratings' department index gains the
-agent and the score, so CSAT by agent is read from the index alone.
+agent and the score, so CSAT by agent is read from the index alone, and a
+second one in agent order serves long periods without a sort.
 
 Revision ID: 7c1f4a9e2b60
 Revises: 0b7d5e3f9a21
@@ -40,9 +41,12 @@ def upgrade():
     op.drop_index('ix_ratings_department', table_name='ratings')
     op.create_index('ix_ratings_department', 'ratings', ['department_id', 'resolved_at', 'agent_id', 'score'],
                     unique=False)
+    op.create_index('ix_ratings_department_agent', 'ratings', ['department_id', 'agent_id', 'resolved_at', 'score'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_ratings_department_agent', table_name='ratings')
     op.drop_index('ix_ratings_department', table_name='ratings')
     op.create_index('ix_ratings_department', 'ratings', ['department_id', 'resolved_at'], unique=False)
     for name in reversed(INDEXES):

@@ -23,16 +23,22 @@ from desk.services.reports.sql import count_if, department_clause, unindexed
 NOT_ENOUGH = "not enough ratings"
 
 
-def csat(filters: ReportFilters, groups: list[ColumnElement]) -> dict[tuple, Csat]:
-    """{group key: Csat} over the ratings of requests resolved in the period, by rating columns."""
+def csat(filters: ReportFilters, groups: list[ColumnElement], *, in_group_order: bool = False) -> dict[tuple, Csat]:
+    """{group key: Csat} over the ratings of requests resolved in the period, by rating columns.
+
+    ``in_group_order``: read the department's ratings in the order of an index led by the
+    group (``ix_ratings_department_agent``) rather than the period's range and a sort; for a
+    period that holds much of the department's history.
+    """
     g, r = Rating, ServiceRequest
-    where = [g.resolved_at >= filters.start_at, g.resolved_at < filters.end_before,
+    when = unindexed(g.resolved_at) if in_group_order else g.resolved_at
+    where = [when >= filters.start_at, when < filters.end_before,
              department_clause(g.department_id, filters.department_id)]
     if filters.type_id:
         where.append(r.type_id == filters.type_id)
     if filters.priority:
         where.append(r.priority == filters.priority)
-    keys = [unindexed(column) for column in groups]
+    keys = list(groups) if in_group_order else [unindexed(column) for column in groups]
     query = select(*keys, func.count(), count_if(g.score >= 4)).select_from(g).where(*where)
     if filters.type_id or filters.priority:
         query = query.join(r, r.id == g.request_id)

@@ -268,8 +268,9 @@ def add_percentiles(found: list[Outcome], filters: ReportFilters, groups: list[C
         return
     extra = extra_where or []
     if provider and percentiles.walk_pays(filters, sum(outcome.resolved for outcome in found)):
+        # The rollup counts exactly the resolutions the walk ranks: those with a business time.
         where = [*request_clauses(filters, unindexed(r.resolved_at)), *extra]
-        figures = percentiles.by_rank(groups, where, percentiles.counts(groups, where))
+        figures = percentiles.by_rank(groups, where, {key: outcome.resolved for key, outcome in by_key.items()})
     else:
         where = [*request_clauses(filters, r.resolved_at, provider=provider), *extra]
         figures = percentiles.in_one_pass(groups, where)
@@ -287,9 +288,9 @@ def request_outcomes(filters: ReportFilters, groups: list[ColumnElement], *, rat
     keep: one GROUP BY over the period's requests, CSAT from the ratings side grouped by
     ``rating_groups`` (the same grouping in rating columns), then the percentiles.
 
-    For a long period (:func:`percentiles.walk_pays`) the GROUP BY reads the group's value
-    index in group order instead of sorting the period's rows by group, and counts what the
-    rank walk needs.
+    For a long period (:func:`percentiles.walk_pays`) the GROUP BYs read indexes led by the
+    group (the agent's value index, the ratings' agent index) instead of sorting the period's
+    rows by group, and the first counts what the rank walk needs.
     """
     from desk.services.reports.csat import csat
 
@@ -307,7 +308,7 @@ def request_outcomes(filters: ReportFilters, groups: list[ColumnElement], *, rat
     for row in db.session.execute(query):
         outcome = Outcome(tuple(row[:n]), *(int(v or 0) for v in row[n:-1]))
         found[outcome.key], timed[outcome.key] = outcome, int(row[-1])
-    for key, figures in csat(filters, rating_groups).items():
+    for key, figures in csat(filters, rating_groups, in_group_order=walk).items():
         if key in found:
             found[key].ratings, found[key].satisfied = figures.ratings, figures.satisfied
     if walk:

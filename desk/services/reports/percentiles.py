@@ -10,9 +10,10 @@ interpolated between the two values around it.
   the database's percentile aggregate, one GROUP BY. Each aggregate collects
   and sorts its values, and a grouping sorts the rows by group first (SQLite):
   about half a microsecond a request. Right for a month.
-* **Rank walk** (:func:`by_rank`): count each group's resolutions in the
-  period, then read the two values around each position straight off an index
-  that keeps the department's resolutions of each group in value order
+* **Rank walk** (:func:`by_rank`): given each group's number of resolutions
+  in the period (the rollup counts them; the agent's GROUP BY does for the
+  agent), read the one or two values around each position straight off an
+  index that keeps the department's resolutions of each group in value order
   (``ix_requests_seconds*``): ``ORDER BY seconds LIMIT 2 OFFSET k``, from the
   nearer end. Nothing is sorted; the cost is the index entries walked past,
   which include the resolutions outside the period, so it grows with the
@@ -39,6 +40,7 @@ from desk.services.reports.sql import dialect, unindexed
 
 FRACTIONS = (0.5, 0.9)
 WALK_SHARE = 5  # walk when the period's resolutions are at least 1/5 of the department's history
+MAX_WALKS = 200  # subqueries per UNION ALL (SQLite allows 500 terms in a compound SELECT)
 r = ServiceRequest
 VALUE = r.resolution_business_seconds
 
@@ -59,40 +61,32 @@ def in_one_pass(groups: list[ColumnElement], where: list) -> dict[tuple, tuple]:
     return {tuple(row[:n]): tuple(_float(v) for v in row[n:]) for row in db.session.execute(query)}
 
 
-def counts(groups: list[ColumnElement], where: list) -> dict[tuple, int]:
-    """{group key: resolutions with a business time} over the rows matching ``where``, read in
-    the order of the group's value index (no sort), for :func:`by_rank`."""
-    query = select(*groups, func.count()).where(*where, VALUE.is_not(None))
-    if groups:
-        query = query.group_by(*groups)
-    n = len(groups)
-    return {tuple(row[:n]): int(row[n]) for row in db.session.execute(query)}
-
-
 def by_rank(groups: list[ColumnElement], where: list, sizes: dict[tuple, int]) -> dict[tuple, tuple]:
     """{group key: (median, 90th percentile)} read at their positions, given each group's size.
 
     ``where`` must not let the database range-scan the period (write it on
     ``unindexed(resolved_at)``): the walk is meant to follow the value index.
-    One statement: a ``LIMIT 2 OFFSET k`` subquery per group and fraction.
+    A ``LIMIT 2 OFFSET k`` subquery per group and fraction, up to :data:`MAX_WALKS` to a statement.
     """
     spots = [Spot(key, p, n) for key, n in sizes.items() if n for p in FRACTIONS]
-    if not spots:
-        return {}
-    walks = []
-    for i, spot in enumerate(spots):
-        walk = (select(literal(i).label("spot"), VALUE.label("value"))
-                .where(*where, VALUE.is_not(None), *[g == k for g, k in zip(groups, spot.key)])
-                .order_by(VALUE.asc() if spot.from_low_end else VALUE.desc())
-                .offset(spot.offset).limit(spot.limit).subquery())
-        walks.append(select(walk.c.spot, walk.c.value))
+    walks = [_walk(i, spot, groups, where) for i, spot in enumerate(spots)]
     found: dict[int, list[float]] = {}
-    for i, value in db.session.execute(union_all(*walks)):
-        found.setdefault(i, []).append(float(value))
+    for start in range(0, len(walks), MAX_WALKS):
+        for i, value in db.session.execute(union_all(*walks[start:start + MAX_WALKS])):
+            found.setdefault(i, []).append(float(value))
     results: dict[tuple, list] = {}
     for i, spot in enumerate(spots):
         results.setdefault(spot.key, []).append(spot.interpolate(found.get(i, [])))
     return {key: tuple(values) for key, values in results.items()}
+
+
+def _walk(i: int, spot: Spot, groups: list[ColumnElement], where: list):
+    """The values read for ``spot``, each tagged with ``i``."""
+    walk = (select(literal(i).label("spot"), VALUE.label("value"))
+            .where(*where, VALUE.is_not(None), *[g == k for g, k in zip(groups, spot.key)])
+            .order_by(VALUE.asc() if spot.from_low_end else VALUE.desc())
+            .offset(spot.offset).limit(spot.limit).subquery())
+    return select(walk.c.spot, walk.c.value)
 
 
 @dataclass(frozen=True)
