@@ -12,6 +12,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from desk.clock import utcnow
+from desk.wording import counted
 
 CSP = "; ".join(
     [
@@ -76,6 +77,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["ago"] = format_ago
     app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["counted"] = counted
     app.context_processor(lambda: {"now": utcnow()})
 
 

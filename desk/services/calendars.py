@@ -13,6 +13,7 @@ from desk.clock import utcnow
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Calendar, CalendarDay, Department, ServiceRequest
 from desk.services.errors import FieldError
+from desk.wording import counted, joined
 
 # Departments without a calendar work the standard week in UTC.
 DEFAULT_CALENDAR = BusinessCalendar("UTC", STANDARD_WEEK)
@@ -127,10 +128,9 @@ def _in_use_message(calendar: Calendar, users: list[Department]) -> str:
     open_requests = db.session.scalar(select(func.count(ServiceRequest.id)).where(
         ServiceRequest.department_id.in_([d.id for d in users]), ServiceRequest.status.in_(OPEN_STATUSES)))
     names = [d.name for d in users]
-    who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    who = joined(names)
     uses = "uses" if len(users) == 1 else "use"
-    clocks = f"; the deadlines of {open_requests} open request{'s' if open_requests != 1 else ''} are counted in its hours" \
-        if open_requests else ""
+    clocks = f"; the deadlines of {counted(open_requests, 'open request')} are counted in its hours" if open_requests else ""
     return f"{calendar.name} stays: {who} {uses} it{clocks}. Give {who} another calendar on the Departments page first."
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from desk.business_time import BusinessCalendar
 from desk.models import OPEN_STATUSES, ClockKind, ServiceRequest
 from desk.services.calendars import department_calendar
+from desk.wording import counted
 
 AT_RISK_SHARE = 0.75
 RUNNING = frozenset({"on_track", "at_risk", "breached"})
@@ -84,9 +85,9 @@ class ClockState:
 def business_duration(seconds: int) -> str:
     minutes = -(-seconds // 60)  # round up: "1 business minute" until it is really gone
     if minutes < 60:
-        return f"{minutes} business minute{'s' if minutes != 1 else ''}"
+        return counted(minutes, "business minute")
     hours, rest = divmod(minutes, 60)
-    text = f"{hours} business hour{'s' if hours != 1 else ''}"
+    text = counted(hours, "business hour")
     return f"{text} {rest} min" if rest and hours < 10 else text
 
 

@@ -16,6 +16,7 @@ from desk.models import Department, RequestType
 from desk.services import agreement_queries, agreements, policy, queries
 from desk.services.agreements import AgreementError
 from desk.web import is_htmx, render
+from desk.wording import counted
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 bp.add_app_template_filter(format_business_duration, "business_hours")
@@ -123,9 +124,8 @@ def retire(agreement_id: int):
         flash(str(refused), "error")
     else:
         db.session.commit()
-        moved = {0: "no open request's deadlines changed", 1: "1 open request got new deadlines"}
-        flash(f"The agreement is retired; {moved.get(changed, f'{changed} open requests got new deadlines')}.",
-              "success")
+        moved = f"{counted(changed, 'open request')} got new deadlines" if changed else "no open request's deadlines changed"
+        flash(f"The agreement is retired; {moved}.", "success")
     return redirect(url_for("agreements.show", agreement_id=agreement_id), code=303)
 
 

@@ -13,6 +13,7 @@ from desk.models import Calendar
 from desk.services import calendar_queries, calendars, policy
 from desk.services.errors import FieldError
 from desk.web import is_htmx, render
+from desk.wording import counted
 
 bp = Blueprint("calendars", __name__, url_prefix="/admin/calendars")
 
@@ -128,7 +129,7 @@ def delete(calendar_id: int):
         flash(str(refused), "error")
         return redirect(url_for("calendars.edit", calendar_id=calendar_id), code=303)
     db.session.commit()
-    with_days = f", with its {days} special day{'s' if days != 1 else ''}" if days else ""
+    with_days = f", with its {counted(days, 'special day')}" if days else ""
     flash(f"Calendar {name} is deleted{with_days}.", "success")
     return redirect(url_for("calendars.index"), code=303)
 

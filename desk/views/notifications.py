@@ -12,6 +12,7 @@ from desk.forms.feedback import preferences_form
 from desk.models import NotificationKind
 from desk.services import inbox, ratings
 from desk.web import render
+from desk.wording import counted
 
 bp = Blueprint("notifications", __name__)
 
@@ -77,8 +78,7 @@ def mark_all_read():
         abort(400)
     count = inbox.mark_all_read(current_user)
     db.session.commit()
-    flash(f"Marked {count} notification{'s' if count != 1 else ''} as read." if count else "Nothing was unread.",
-          "success")
+    flash(f"Marked {counted(count, 'notification')} as read." if count else "Nothing was unread.", "success")
     return redirect(url_for("notifications.index"), code=303)
 
 
