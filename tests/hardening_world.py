@@ -7,7 +7,7 @@ look at every page, fragment and download and tell whether it leaked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from desk.extensions import db

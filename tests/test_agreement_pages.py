@@ -296,7 +296,7 @@ def test_matrix_shows_states_as_text(make, client, login, org):
     sign(org, specific, "HRD", "agreed")
     login(org["heads"]["FIN"])
     page = client.get("/agreements").text
-    assert cell(page, org["IT"], org["FIN"]) == ("agreed", f"✓ agreed v1 (IT to FIN)")
+    assert cell(page, org["IT"], org["FIN"]) == ("agreed", "✓ agreed v1 (IT to FIN)")
     assert cell(page, org["IT"], org["MKT"]) == ("disputed", "! disputed v1 (IT to MKT)")
     assert cell(page, org["IT"], org["FAC"]) == ("pending", "? pending v1 (IT to FAC)")
     # HRD agreed to its Laptop agreement but not yet to the department-wide one: the least settled shows.

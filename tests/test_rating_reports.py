@@ -103,7 +103,7 @@ def test_service_star_needs_five_ratings_and_breaks_ties_by_count(make):
 
 
 def test_clarity_by_requesting_department(make):
-    shop = _history(make)
+    _history(make)
     clarity = {f.label: f for f in reports.clarity_by_requesting_department(JANUARY)}
     assert (clarity["Marketing"].scored, clarity["Marketing"].average) == (6, 3.5)  # 5 4 4 2 1 5
     assert (clarity["Finance"].scored, clarity["Finance"].average) == (1, None)

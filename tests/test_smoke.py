@@ -1,11 +1,8 @@
-from desk.models import Status
-
-
 def test_employee_files_and_agent_takes(make, client, login):
     it = make.department("IT")
     mkt = make.department("MKT")
     laptop = make.request_type(it, "Laptop")
-    agent = make.agent(it)
+    make.agent(it)
     employee = make.user(mkt)
     login(employee)
     response = client.post("/requests/new", data={

@@ -1,6 +1,5 @@
 """Forms for the administrator and for heads managing their catalogue."""
 
-import re
 from functools import lru_cache
 from zoneinfo import available_timezones
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from desk.clock import utcnow

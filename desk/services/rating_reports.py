@@ -16,54 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, case, func, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import case, func, or_, select
 
 from desk.extensions import db
 from desk.models import SERVQUAL, Department, Rating, RequestType, ServiceRequest, Status, User
 from desk.services.policy import enough_ratings
+from desk.services.reports.sql import month_start, week_start
 
 NOT_ENOUGH = "not enough ratings"
-
-
-# --- period buckets that work on SQLite and PostgreSQL ---------------------
-
-class week_start(FunctionElement):
-    """The Monday (UTC) of a timestamp's week, as a date."""
-
-    type = Date()
-    name = "week_start"
-    inherit_cache = True
-
-
-class month_start(FunctionElement):
-    """The first day of a timestamp's month, as a date."""
-
-    type = Date()
-    name = "month_start"
-    inherit_cache = True
-
-
-@compiles(week_start, "sqlite")
-def _week_sqlite(element, compiler, **kw):
-    # back six days, then forward to the next Monday: the Monday on or before
-    return "date(%s, '-6 days', 'weekday 1')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(week_start)
-def _week_default(element, compiler, **kw):
-    return "CAST(date_trunc('week', %s) AS DATE)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(month_start, "sqlite")
-def _month_sqlite(element, compiler, **kw):
-    return "date(%s, 'start of month')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(month_start)
-def _month_default(element, compiler, **kw):
-    return "CAST(date_trunc('month', %s) AS DATE)" % compiler.process(element.clauses, **kw)
 
 
 def _as_date(value) -> date | None:

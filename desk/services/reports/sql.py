@@ -126,7 +126,7 @@ def _utc_day_default(element, compiler, **kw):
 
 
 class month_start(FunctionElement):
-    """The first day of the calendar month of a date."""
+    """The first day of the calendar month of a date or timestamp."""
 
     type = Date()
     name = "month_start"
@@ -141,3 +141,22 @@ def _month_start_sqlite(element, compiler, **kw):
 @compiles(month_start)
 def _month_start_default(element, compiler, **kw):
     return "CAST(date_trunc('month', %s) AS DATE)" % compiler.process(element.clauses, **kw)
+
+
+class week_start(FunctionElement):
+    """The Monday (UTC) of a timestamp's week, as a date."""
+
+    type = Date()
+    name = "week_start"
+    inherit_cache = True
+
+
+@compiles(week_start, "sqlite")
+def _week_sqlite(element, compiler, **kw):
+    # back six days, then forward to the next Monday: the Monday on or before
+    return "date(%s, '-6 days', 'weekday 1')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(week_start)
+def _week_default(element, compiler, **kw):
+    return "CAST(date_trunc('week', %s) AS DATE)" % compiler.process(element.clauses, **kw)
