@@ -57,25 +57,34 @@ def count_if(condition) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-class unindexed(FunctionElement):
+class Portable(FunctionElement):
+    """An expression of one argument spelled per database: ``sqlite`` and ``default``
+    (PostgreSQL) are SQL templates with ``%s`` for the argument."""
+
+    inherit_cache = True
+    sqlite = default = "%s"
+
+
+@compiles(Portable, "sqlite")
+def _portable_sqlite(element, compiler, **kw):
+    return element.sqlite % compiler.process(element.clauses, **kw)
+
+
+@compiles(Portable)
+def _portable_default(element, compiler, **kw):
+    return element.default % compiler.process(element.clauses, **kw)
+
+
+class unindexed(Portable):
     """The column's value, in a form SQLite cannot answer from an index ("+x")."""
 
     inherit_cache = True
     name = "unindexed"
+    sqlite = "+(%s)"
 
     def __init__(self, column) -> None:
         super().__init__(column)
         self.type = column.type  # the group keys keep their Python type (dates stay dates)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return "+(%s)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
 
 
 def either_department(column_a, column_b, department_id: int | None) -> list:
@@ -89,74 +98,42 @@ def either_department(column_a, column_b, department_id: int | None) -> list:
     return [or_(unindexed(column_a) == department_id, unindexed(column_b) == department_id)]
 
 
-class epoch(FunctionElement):
+class epoch(Portable):
     """Seconds since 1970 of a stored UTC timestamp, on both databases."""
 
     type = Float()
     name = "epoch"
     inherit_cache = True
+    sqlite = "CAST(strftime('%%s', %s) AS INTEGER)"
+    default = "EXTRACT(EPOCH FROM %s)"
 
 
-@compiles(epoch, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return "CAST(strftime('%%s', %s) AS INTEGER)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(epoch)
-def _epoch_default(element, compiler, **kw):
-    return "EXTRACT(EPOCH FROM %s)" % compiler.process(element.clauses, **kw)
-
-
-class utc_day(FunctionElement):
+class utc_day(Portable):
     """The UTC calendar day of a stored (naive UTC) timestamp."""
 
     type = Date()
     name = "utc_day"
     inherit_cache = True
+    sqlite = "date(%s)"
+    default = "CAST(%s AS DATE)"
 
 
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element, compiler, **kw):
-    return "date(%s)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(utc_day)
-def _utc_day_default(element, compiler, **kw):
-    return "CAST(%s AS DATE)" % compiler.process(element.clauses, **kw)
-
-
-class month_start(FunctionElement):
+class month_start(Portable):
     """The first day of the calendar month of a date or timestamp."""
 
     type = Date()
     name = "month_start"
     inherit_cache = True
+    sqlite = "date(%s, 'start of month')"
+    default = "CAST(date_trunc('month', %s) AS DATE)"
 
 
-@compiles(month_start, "sqlite")
-def _month_start_sqlite(element, compiler, **kw):
-    return "date(%s, 'start of month')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(month_start)
-def _month_start_default(element, compiler, **kw):
-    return "CAST(date_trunc('month', %s) AS DATE)" % compiler.process(element.clauses, **kw)
-
-
-class week_start(FunctionElement):
+class week_start(Portable):
     """The Monday (UTC) of a timestamp's week, as a date."""
 
     type = Date()
     name = "week_start"
     inherit_cache = True
-
-
-@compiles(week_start, "sqlite")
-def _week_sqlite(element, compiler, **kw):
     # back six days, then forward to the next Monday: the Monday on or before
-    return "date(%s, '-6 days', 'weekday 1')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(week_start)
-def _week_default(element, compiler, **kw):
-    return "CAST(date_trunc('week', %s) AS DATE)" % compiler.process(element.clauses, **kw)
+    sqlite = "date(%s, '-6 days', 'weekday 1')"
+    default = "CAST(date_trunc('week', %s) AS DATE)"
