@@ -130,7 +130,8 @@ def _in_use_message(calendar: Calendar, users: list[Department]) -> str:
     names = [d.name for d in users]
     who = joined(names)
     uses = "uses" if len(users) == 1 else "use"
-    clocks = f"; the deadlines of {counted(open_requests, 'open request')} are counted in its hours" if open_requests else ""
+    clocks = f"; the deadlines of {counted(open_requests, 'open request')} are counted in its hours" \
+        if open_requests else ""
     return f"{calendar.name} stays: {who} {uses} it{clocks}. Give {who} another calendar on the Departments page first."
 
 

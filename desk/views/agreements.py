@@ -124,7 +124,8 @@ def retire(agreement_id: int):
         flash(str(refused), "error")
     else:
         db.session.commit()
-        moved = f"{counted(changed, 'open request')} got new deadlines" if changed else "no open request's deadlines changed"
+        moved = (f"{counted(changed, 'open request')} got new deadlines" if changed
+                 else "no open request's deadlines changed")
         flash(f"The agreement is retired; {moved}.", "success")
     return redirect(url_for("agreements.show", agreement_id=agreement_id), code=303)
 
