@@ -60,7 +60,8 @@ def render_item(type_, obj, autogen_context):
 # The full-text search objects are written by hand in the migrations (FTS5 tables and
 # their shadow tables on SQLite, GIN expression indexes on PostgreSQL); autogenerate
 # must not drop them.
-SEARCH_OBJECTS = ("requests_fts", "requests_open_fts", "ix_requests_search", "ix_requests_open_search")
+SEARCH_OBJECTS = ("requests_fts", "requests_open_fts", "ix_requests_search", "ix_requests_open_search",
+                  "search_vector")
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -48,6 +48,7 @@ def test_migrations_build_the_models_schema_and_come_down_again(empty_database_u
             assert compare_metadata(context, db.metadata) == []
             assert "requests" in inspect(conn).get_table_names()
         _full_text_search_works()
+        _search_index_rebuilt_for_existing_requests()
         _rollup_backfill_matches_the_live_definition()
         _handoff_facts_backfill_matches_the_live_definition()
         downgrade(revision="base")
@@ -56,7 +57,8 @@ def test_migrations_build_the_models_schema_and_come_down_again(empty_database_u
         db.engine.dispose()
 
 
-SEARCH_OBJECTS = ("requests_fts", "requests_open_fts", "ix_requests_search", "ix_requests_open_search")
+SEARCH_OBJECTS = ("requests_fts", "requests_open_fts", "ix_requests_search", "ix_requests_open_search",
+                  "search_vector")
 
 
 def _not_search_index(obj, name, type_, reflected, compare_to):
@@ -87,6 +89,22 @@ def _full_text_search_works():
         workflow.change_status(agent, req, Status.RESOLVED)
         db.session.commit()
         assert (found("all"), found("open")) == (["Screen"], [])  # the index of open requests let it go
+        db.session.remove()
+
+
+def _search_index_rebuilt_for_existing_requests():
+    """9d3e5b7a1c24 rebuilds the index of all requests (with departments / a stored vector) from the
+    requests already there: the resolved request filed above is found again after the round trip."""
+    from desk.models import Department, User
+    from desk.services import queries
+    from desk.services.queries import QueueFilters
+
+    downgrade(revision="7c1f4a9e2b60")
+    upgrade()
+    with create_app_context_request():
+        agent = db.session.scalar(db.select(User).filter_by(email="a@example.test"))
+        it = db.session.scalar(db.select(Department).filter_by(code="IT"))
+        assert [r.title for r in queries.queue(agent, it, QueueFilters(status="all", q="squeaks")).items] == ["Screen"]
         db.session.remove()
 
 

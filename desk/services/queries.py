@@ -23,6 +23,10 @@ from desk.models import (
     Watcher,
 )
 from desk.services import policy, sla_queries
+from desk.services.search import open_text_match, recent_matches  # the full-text index: FTS5 / tsvector
+
+# A search of a department's history lists at most this many matches, the newest.
+HISTORY_LIMIT = 500
 
 
 def request_or_404(user: User, key: str) -> ServiceRequest:
@@ -139,8 +143,8 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
         query = query.where(r.type_id == filters.type_id)
     if filters.priority:
         query = query.where(r.priority == Priority(filters.priority))
-    if filters.q:
-        query = query.where(_text_match(filters.q, open_only=filters.status in OPEN_STATUSES | {"open"}))
+    if filters.q and searches_open_requests(filters):
+        query = query.where(open_text_match(filters.q))
     if filters.sla:
         query = query.where(sla_queries.sla_filter(filters.sla, utcnow()))
     order = {
@@ -151,6 +155,9 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
     }[filters.sort]
     if user.heads(department.id):  # escalations to the head come first
         order = (sla_queries.escalated_first(), *order)
+    if filters.q and not searches_open_requests(filters):
+        found = recent_matches(query, filters.q, department.id, limit=HISTORY_LIMIT + 1)
+        return HistorySearchPagination(found=found, order=order, page=filters.page, per_page=per_page)
     if filters.q:  # finding the matches is the cost: find them once for the page and the total
         return SearchPagination(select=query.order_by(*order), page=filters.page, per_page=per_page,
                                 error_out=False)
@@ -184,11 +191,30 @@ class SearchPagination(SelectPagination):
         return db.session.scalar(counted) or 0
 
 
-def _text_match(text: str, *, open_only: bool):
-    # The database's full-text index (FTS5 / tsvector): see desk.services.search.
-    from desk.services.search import text_match
+class HistorySearchPagination(SelectPagination):
+    """A page of a search through a department's history (closed requests too).
 
-    return text_match(text, open_only=open_only)
+    History is large and a common word matches thousands of requests, so such a
+    search lists the newest :data:`HISTORY_LIMIT` matches (``found``, newest
+    first, one more than listed when there are more), in the queue's order.
+    ``more_than`` is the limit when matches were left out, for the page to say so.
+    """
+
+    def __init__(self, *, found: list[int], order, page: int, per_page: int):
+        self.more_than = HISTORY_LIMIT if len(found) > HISTORY_LIMIT else None
+        self.listed = found[:HISTORY_LIMIT]
+        r = ServiceRequest
+        listed = _list_options(select(r).where(r.id.in_(self.listed))).order_by(*order)
+        super().__init__(select=listed, session=db.session, page=page, per_page=per_page, error_out=False)
+
+    def _query_count(self) -> int:
+        return len(self.listed)
+
+
+def searches_open_requests(filters: QueueFilters) -> bool:
+    """Whether the queue's search stays among open requests (all matches) or reaches into history."""
+    return filters.status in OPEN_STATUSES | {"open"}
+
 
 
 def department_agents(department_id: int) -> list[User]:

@@ -129,6 +129,11 @@ def test_queue_filters_update_in_place(page, log_in, company, make):
     expect(page.locator("#results")).not_to_contain_text("Docking station")
     expect(page).to_have_url(re.compile(r"[?&]q=keyboard"))
 
+    page.get_by_label("Status").select_option(label="Any status")  # the search reaches into history
+    expect(page).to_have_url(re.compile(r"[?&]status=all"))
+    expect(page.locator("#results")).to_contain_text("1 request")
+    expect(page.locator("#results")).to_contain_text("Keyboard keys stuck")
+
     page.get_by_label("Assignee").select_option(label="Mine")
     expect(page.locator("#results")).to_contain_text("No requests match these filters.")
     expect(page).to_have_url(re.compile(r"[?&]assignee=mine"))
