@@ -51,15 +51,14 @@ def open_text_match(text: str) -> ColumnElement[bool]:
         return exact_key  # "it-1042" means that request, not everything with "it" and "1042"
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
-        query = " ".join(f'"{w}"*' for w in found)
         matching = select(column("rowid")).select_from(table("requests_open_fts")).where(
-            literal_column("requests_open_fts").op("MATCH")(bindparam("fts_query", query))
+            literal_column("requests_open_fts").op("MATCH")(bindparam("fts_query", _fts5_prefixes(found)))
         )
         return or_(exact_key, ServiceRequest.id.in_(matching))
     if dialect == "postgresql":
         # The planner picks the partial index of open requests by itself: the query's
         # status condition implies the index's.
-        return or_(exact_key, literal_column(PG_VECTOR).op("@@")(_prefixes(found)))
+        return or_(exact_key, literal_column(PG_VECTOR).op("@@")(_tsquery_prefixes(found)))
     # Any other database: a plain (slow) substring match on every word.
     return or_(exact_key, and_(*[_contains(w) for w in found]))
 
@@ -87,8 +86,7 @@ def _recent_in_fts5(newest: Select, found: list[str], department_id: int, limit:
     # The index holds the department too, so it yields this department's matches by itself,
     # newest rowid first; each is joined to its request for the queue's other filters.
     index = table("requests_fts", column("rowid"))
-    words_query = " ".join(f'"{w}"*' for w in found)
-    query = f"department_id : {int(department_id)} AND {{key title body}} : ({words_query})"
+    query = f"department_id : {int(department_id)} AND {{key title body}} : ({_fts5_prefixes(found)})"
     matching = (
         newest.join(index, index.c.rowid == ServiceRequest.id)
         .where(literal_column("requests_fts").op("MATCH")(bindparam("fts_query", query)))
@@ -119,7 +117,7 @@ def _recent_in_tsvector(newest: Select, found: list[str], department_id: int, li
     """
     r = ServiceRequest
     vector = literal_column(PG_VECTOR)
-    tested_in_order = func.ts_match_vq(vector, _prefixes(found))
+    tested_in_order = func.ts_match_vq(vector, _tsquery_prefixes(found))
 
     def matches(condition, wanted: int, above: int | None, up_to: int | None = None) -> list[int]:
         query = newest.where(condition)
@@ -139,7 +137,7 @@ def _recent_in_tsvector(newest: Select, found: list[str], department_id: int, li
         ids += matches(tested_in_order, limit - len(ids), above=floor, up_to=sample_floor)
         if floor is None or len(ids) == limit:
             return ids
-    from_index = and_(vector.op("@@")(_prefixes([_rarest(found, vector)])), tested_in_order)
+    from_index = and_(vector.op("@@")(_tsquery_prefixes([_rarest(found, vector)])), tested_in_order)
     return ids + matches(from_index, limit - len(ids), above=None, up_to=floor)
 
 
@@ -156,14 +154,19 @@ def _rarest(found: list[str], vector) -> str:
         select(vector.label("vector")).select_from(ServiceRequest).order_by(ServiceRequest.id.desc()).limit(SAMPLE)
     ).subquery()
     counts = db.session.execute(
-        select(*[func.count().filter(func.ts_match_vq(newest.c.vector, _prefixes([w]))) for w in found])
+        select(*[func.count().filter(func.ts_match_vq(newest.c.vector, _tsquery_prefixes([w]))) for w in found])
     ).one()
     return min(zip(counts, found))[1]
 
 
-def _prefixes(found: list[str]):
+def _tsquery_prefixes(found: list[str]):
     """A tsquery: every word as a prefix."""
     return func.to_tsquery(PG_CONFIG, " & ".join(f"{w}:*" for w in found))
+
+
+def _fts5_prefixes(found: list[str]) -> str:
+    """An FTS5 query: every word as a prefix (quoted, so no word is read as an operator)."""
+    return " ".join(f'"{w}"*' for w in found)
 
 
 def _below_newest(department_id: int, count: int) -> int | None:
