@@ -216,7 +216,6 @@ def searches_open_requests(filters: QueueFilters) -> bool:
     return filters.status in OPEN_STATUSES | {"open"}
 
 
-
 def department_agents(department_id: int) -> list[User]:
     from desk.models import Role
 
