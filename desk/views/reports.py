@@ -33,6 +33,9 @@ PAGES = [
     ("reports.health", "Cross-team health"),
     ("reports.attainment", "Agreement attainment"),
 ]
+# The tabs are drawn by a macro (reports/_macros.html) on the full page and again in each
+# htmx fragment, so the list is a template global rather than a variable each view passes.
+bp.add_app_template_global(PAGES, "report_pages")
 
 
 @bp.app_template_filter("report_cell")
@@ -55,7 +58,7 @@ def page(template: str, filters: ReportFilters, tables: dict[str, Table], **cont
             abort(404)
         return csv_response(table, filters)
     choices = lookups.filter_choices(filters.department_id)
-    return render(template, "report", filters=filters, tables=tables, pages=PAGES, presets=PRESETS,
+    return render(template, "report", filters=filters, tables=tables, presets=PRESETS,
                   choices=choices, department=lookups.departments().get(filters.department_id),
                   hr=current_user.is_hr, **context)
 
@@ -100,7 +103,7 @@ def cell_requests():
     names = lookups.departments()
     return render("reports/cell_requests.html", "results", filters=filters, page=found, show=show,
                   shows=bottleneck_report.SHOW, requesting=names.get(requesting), providing=names.get(providing),
-                  pages=PAGES, args={**filters.as_args(), "requesting": requesting, "providing": providing,
+                  args={**filters.as_args(), "requesting": requesting, "providing": providing,
                                      "show": show})
 
 
