@@ -120,6 +120,12 @@ class QueueFilters:
         f.page = max(args.get("page", 1, type=int), 1)
         return f
 
+    @property
+    def searches_history(self) -> bool:
+        """A text search that reaches closed requests too: it lists the newest matches only
+        (the open queue's search lists every match)."""
+        return bool(self.q) and self.status not in OPEN_STATUSES | {"open"}
+
     def as_args(self) -> dict:
         args = {"status": self.status, "assignee": self.assignee, "type": self.type_id,
                 "priority": self.priority, "q": self.q, "sort": self.sort, "sla": self.sla}
@@ -143,8 +149,6 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
         query = query.where(r.type_id == filters.type_id)
     if filters.priority:
         query = query.where(r.priority == Priority(filters.priority))
-    if filters.q and searches_open_requests(filters):
-        query = query.where(open_text_match(filters.q))
     if filters.sla:
         query = query.where(sla_queries.sla_filter(filters.sla, utcnow()))
     order = {
@@ -155,12 +159,12 @@ def queue(user: User, department: Department, filters: QueueFilters, *, per_page
     }[filters.sort]
     if user.heads(department.id):  # escalations to the head come first
         order = (sla_queries.escalated_first(), *order)
-    if filters.q and not searches_open_requests(filters):
+    if filters.searches_history:
         found = recent_matches(query, filters.q, department.id, limit=HISTORY_LIMIT + 1)
         return HistorySearchPagination(found=found, order=order, page=filters.page, per_page=per_page)
     if filters.q:  # finding the matches is the cost: find them once for the page and the total
-        return SearchPagination(select=query.order_by(*order), page=filters.page, per_page=per_page,
-                                error_out=False)
+        return SearchPagination(select=query.where(open_text_match(filters.q)).order_by(*order),
+                                page=filters.page, per_page=per_page, error_out=False)
     query = _list_options(query).order_by(*order)
     return db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
 
@@ -209,11 +213,6 @@ class HistorySearchPagination(SelectPagination):
 
     def _query_count(self) -> int:
         return len(self.listed)
-
-
-def searches_open_requests(filters: QueueFilters) -> bool:
-    """Whether the queue's search stays among open requests (all matches) or reaches into history."""
-    return filters.status in OPEN_STATUSES | {"open"}
 
 
 def department_agents(department_id: int) -> list[User]:

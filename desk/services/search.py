@@ -38,6 +38,17 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
 
 
+def _words_unless_key(text: str) -> list[str]:
+    """The words to look for; none when the text is shaped like a key or has no words, and
+    then only the request with that exact key matches ("it-1042" means that request, not
+    everything with "it" and "1042")."""
+    return [] if _KEY.fullmatch(text.strip()) else words(text)
+
+
+def _exact_key(text: str) -> ColumnElement[bool]:
+    return ServiceRequest.key == text.strip().upper()
+
+
 def open_text_match(text: str) -> ColumnElement[bool]:
     """A WHERE clause on ``ServiceRequest``: every word as a prefix, or the exact key.
 
@@ -45,10 +56,10 @@ def open_text_match(text: str) -> ColumnElement[bool]:
     index of open requests answers it (see :mod:`desk.models.search_ddl`), and
     on SQLite that index holds nothing else.
     """
-    exact_key = ServiceRequest.key == text.strip().upper()
-    found = words(text)
-    if not found or _KEY.fullmatch(text.strip()):
-        return exact_key  # "it-1042" means that request, not everything with "it" and "1042"
+    exact_key = _exact_key(text)
+    found = _words_unless_key(text)
+    if not found:
+        return exact_key
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         matching = select(column("rowid")).select_from(table("requests_open_fts")).where(
@@ -71,9 +82,9 @@ def recent_matches(query: Select, text: str, department_id: int, *, limit: int) 
     """
     r = ServiceRequest
     newest = query.with_only_columns(r.id).order_by(r.id.desc())
-    found = words(text)
-    if not found or _KEY.fullmatch(text.strip()):
-        return list(db.session.scalars(newest.where(r.key == text.strip().upper()).limit(limit)))
+    found = _words_unless_key(text)
+    if not found:
+        return list(db.session.scalars(newest.where(_exact_key(text)).limit(limit)))
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         return _recent_in_fts5(newest, found, department_id, limit)
